@@ -1,0 +1,1 @@
+"""Fleet tracking: GPS pings, their storage and progress against the plan."""

@@ -1,0 +1,1 @@
+"""Maps, driver route sheets and exports for people to read."""
