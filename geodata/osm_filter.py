@@ -7,7 +7,7 @@ semantics (one-ways, roundabouts, simplification) in a well-tested library.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,33 +70,46 @@ def write_drivable_xml(
     With a ``bbox``, a way is kept when any of its nodes falls inside it; the exact boundary clip
     happens later on the graph. Returns the number of ways written.
     """
+
+    def keep(way: osmium.osm.Way) -> bool:
+        return is_drivable(way.tags, classes) and (bbox is None or _touches(way, bbox))
+
+    return write_ways(source, target, keep, locations=bbox is not None)
+
+
+def write_ways(
+    source: Path, target: Path, keep: Callable[[osmium.osm.Way], bool], *, locations: bool
+) -> int:
+    """Copy the ``highway`` ways that ``keep`` accepts, completed with their nodes, to ``target``.
+
+    The output format follows ``target``'s suffix (``.osm``, ``.osm.pbf``, ...). ``locations``
+    makes node coordinates available to ``keep`` (at the cost of reading every node).
+    """
     check_osm_path(source)
-    if bbox is None:
-        processor = osmium.FileProcessor(str(source), osmium.osm.WAY)
-    else:  # node locations are needed to test the box; nodes are read but not yielded
+    if locations:  # nodes are read to know the ways' coordinates, but not yielded
         processor = osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
         processor = processor.with_locations().with_filter(
             osmium.filter.EntityFilter(osmium.osm.WAY)
         )
+    else:
+        processor = osmium.FileProcessor(str(source), osmium.osm.WAY)
     processor = processor.with_filter(osmium.filter.KeyFilter("highway"))
     written = 0
     try:
         with osmium.BackReferenceWriter(str(target), ref_src=str(source), overwrite=True) as out:
             for way in processor:
-                if not is_drivable(way.tags, classes):
-                    continue
-                if bbox is not None and not _touches(way, bbox):
-                    continue
-                out.add_way(way)
-                written += 1
+                if keep(way):
+                    out.add_way(way)
+                    written += 1
     except RuntimeError as exc:
         raise OsmFileError(f"{source}: cannot read OSM data: {exc}") from exc
     return written
 
 
+def way_lonlat(way: osmium.osm.Way) -> list[tuple[float, float]]:
+    """Coordinates of a way's nodes whose location is known."""
+    return [(n.location.lon, n.location.lat) for n in way.nodes if n.location.valid()]
+
+
 def _touches(way: osmium.osm.Way, bbox: BBox) -> bool:
-    for node in way.nodes:
-        location = node.location
-        if location.valid() and bbox.contains(location.lon, location.lat):
-            return True
-    return False
+    return any(bbox.contains(lon, lat) for lon, lat in way_lonlat(way))

@@ -106,8 +106,7 @@ def _edge_tree(graph: StreetGraph) -> tuple[shapely.STRtree, NDArray[np.int64]]:
     """One geometry per physical street (a two-way pair is indexed once), built once per graph."""
     cached = graph._cache.get("edge_tree")
     if cached is None:
-        twin = graph.edge_reverse
-        physical = np.flatnonzero((twin < 0) | (np.arange(graph.n_edges) < twin))
+        physical = graph.physical_edges()
         cached = (shapely.STRtree(graph.edge_geometry[physical]), physical)
         graph._cache["edge_tree"] = cached
     return cached

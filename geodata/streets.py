@@ -74,9 +74,12 @@ class StreetGraph:
 
     def street_km(self) -> float:
         """Length of street (a two-way street counted once)."""
+        return float(self.edge_length_m[self.physical_edges()].sum() / 1000.0)
+
+    def physical_edges(self) -> NDArray[np.int64]:
+        """One edge per street segment: one-way edges, and the first edge of each two-way pair."""
         twin = self.edge_reverse
-        once = (twin < 0) | (np.arange(self.n_edges) < twin)
-        return float(self.edge_length_m[once].sum() / 1000.0)
+        return np.flatnonzero((twin < 0) | (np.arange(self.n_edges) < twin))
 
     def summary(self) -> dict[str, Any]:
         """The figures a manager checks after loading; integer keys are a contract of the CLI."""
@@ -99,8 +102,10 @@ class StreetGraph:
         return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
     def km_by_class(self) -> dict[str, float]:
-        classes, inverse = np.unique(self.edge_highway, return_inverse=True)
-        km = np.bincount(inverse, weights=self.edge_length_m) / 1000.0
+        """Street km per road class (a two-way street counted once)."""
+        once = self.physical_edges()
+        classes, inverse = np.unique(self.edge_highway[once], return_inverse=True)
+        km = np.bincount(inverse, weights=self.edge_length_m[once]) / 1000.0
         return {str(c): round(float(k), 3) for c, k in zip(classes, km, strict=True)}
 
     def edge_lonlat_coords(self, edge: int) -> NDArray[np.float64]:

@@ -1,0 +1,21 @@
+"""The ``basuracero`` command: the manager's entry point to every job of the product."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import geo_cmds
+
+app = typer.Typer(
+    name="basuracero",
+    help="Basura Cero: rutas de recolección de residuos sobre calles reales "
+    "(waste-collection routes on real streets).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+geo_cmds.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,74 @@
+"""What every command shares: turning bad input into a clear message and a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from geodata.boundary import BoundaryError, read_boundary
+from geodata.matrix import MatrixError
+from geodata.osm import StreetsError, load_streets
+from geodata.osm_filter import OsmFileError
+from geodata.sites import PointsError
+from geodata.speeds import SpeedTable, SpeedTableError
+from geodata.streets import StreetGraph
+
+err = Console(stderr=True)
+out = Console()
+
+INPUT_ERRORS = (
+    BoundaryError,
+    MatrixError,
+    OsmFileError,
+    PointsError,
+    SpeedTableError,
+    StreetsError,
+)
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Print our input errors as one readable message and exit 2 (usage-style error)."""
+    try:
+        yield
+    except INPUT_ERRORS as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+def streets_from_options(
+    osm_file: Path,
+    boundary: Path | None,
+    where: str | None,
+    buffer_m: float,
+    speeds: Path | None,
+    no_cache: bool = False,
+) -> StreetGraph:
+    if where is not None and boundary is None:
+        raise BoundaryError("--where needs --boundary FILE")
+    area = read_boundary(boundary, where) if boundary is not None else None
+    label = None if boundary is None else f"{boundary}" + (f" [{where}]" if where else "")
+    return load_streets(
+        osm_file,
+        area,
+        boundary_label=label,
+        buffer_m=buffer_m,
+        speeds=SpeedTable.load(speeds),
+        cache_dir=False if no_cache else None,
+    )
+
+
+BOUNDARY_OPT = typer.Option(None, "--boundary", help="Service-area polygon file (GeoJSON, ...).")
+WHERE_OPT = typer.Option(
+    None, "--where", help="Select boundary features, e.g. IDDIST=130103 (text comparison)."
+)
+BUFFER_OPT = typer.Option(
+    0.0, "--buffer-m", min=0.0, help="Grow the boundary by this many metres before clipping."
+)
+SPEEDS_OPT = typer.Option(None, "--speeds", help="Truck speed table (TOML); default is shipped.")
+NO_CACHE_OPT = typer.Option(False, "--no-cache", help="Rebuild the graph, ignoring the cache.")
