@@ -31,7 +31,7 @@ class MatrixError(ValueError):
 
 @dataclass(frozen=True)
 class LegStep:
-    """A stretch of one street edge driven by a leg: ``edge`` from ``start`` to ``end`` (fractions)."""
+    """Part of one street edge driven by a leg: ``edge`` from ``start`` to ``end`` (fractions)."""
 
     edge: int
     start: float
@@ -91,8 +91,9 @@ class TravelMatrix:
             arc = pred[node]
             if arc < 0:
                 raise MatrixError(f"no path from {self.ids[i]!r} to {self.ids[j]!r}")
-            steps.append(LegStep(int(net.arc_edge[arc]), float(net.arc_start[arc]),
-                                 float(net.arc_end[arc])))
+            steps.append(
+                LegStep(int(net.arc_edge[arc]), float(net.arc_start[arc]), float(net.arc_end[arc]))
+            )
             node = net.tail[arc]
         steps.reverse()
         merged = _merge_steps(steps)

@@ -105,8 +105,18 @@ def many_to_many(indptr, head, weight, sources, targets):
         dist = np.empty(n_nodes, dtype=np.int64)
         heap_key = np.empty(head.shape[0] + 1, dtype=np.int64)
         heap_node = np.empty(head.shape[0] + 1, dtype=np.int64)
-        _search(indptr, head, weight, sources[s], dist, no_pred, heap_key, heap_node,
-                is_target, n_targets)
+        _search(
+            indptr,
+            head,
+            weight,
+            sources[s],
+            dist,
+            no_pred,
+            heap_key,
+            heap_node,
+            is_target,
+            n_targets,
+        )
         for t in range(targets.shape[0]):
             out[s, t] = dist[targets[t]]
     return out
