@@ -38,7 +38,7 @@ def extract_area(source: Path, area: BaseGeometry, target: Path, buffer_m: float
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(".part-" + target.name)
-    written = write_ways(source, tmp, keep, locations=True)
+    written = write_ways(source, tmp, keep).written
     tmp.replace(target)
     return written
 

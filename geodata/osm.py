@@ -106,7 +106,7 @@ def _build(
     with tempfile.TemporaryDirectory(prefix="basuracero-") as tmp:
         xml = Path(tmp) / "drivable.osm"
         ways = write_drivable_xml(path, xml, speeds.drivable, bbox)
-        if ways == 0:
+        if ways.written == 0:
             where = " inside the boundary" if boundary is not None else ""
             raise StreetsError(f"{path}: no drivable streets{where}")
         try:
@@ -119,10 +119,14 @@ def _build(
     if raw.number_of_nodes() == 0:
         raise StreetsError(f"{path}: no drivable streets inside the boundary")
     kept, components, dropped_nodes, dropped_edges, dropped_km = _largest_scc(raw)
-    simple = ox.simplify_graph(kept, edge_attrs_differ=_SIMPLIFY_KEEP)
+    # Rings are kept: a loop street around a block is still a street to serve.
+    simple = ox.simplify_graph(kept, edge_attrs_differ=_SIMPLIFY_KEEP, remove_rings=False)
+    if simple.number_of_edges() == 0:
+        raise StreetsError(f"{path}: no drivable street network (only isolated points)")
     report = LoadReport(
         source=str(path),
-        ways_read=ways,
+        ways_read=ways.written,
+        ways_truncated=ways.truncated,
         boundary=boundary_label,
         nodes_outside_boundary=outside,
         components=components,

@@ -62,48 +62,73 @@ def is_drivable(tags: osmium.osm.TagList, classes: Collection[str]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class WaysWritten:
+    """How many ways were copied, and how many had to be cut short."""
+
+    written: int
+    truncated: int  # ways referencing nodes absent from the file (a clipped extract)
+
+
 def write_drivable_xml(
     source: Path, target: Path, classes: Collection[str], bbox: BBox | None = None
-) -> int:
+) -> WaysWritten:
     """Write the drivable ways of ``source`` (with their nodes) to ``target`` as OSM XML.
 
     With a ``bbox``, a way is kept when any of its nodes falls inside it; the exact boundary clip
-    happens later on the graph. Returns the number of ways written.
+    happens later on the graph.
     """
 
     def keep(way: osmium.osm.Way) -> bool:
         return is_drivable(way.tags, classes) and (bbox is None or _touches(way, bbox))
 
-    return write_ways(source, target, keep, locations=bbox is not None)
+    return write_ways(source, target, keep)
 
 
-def write_ways(
-    source: Path, target: Path, keep: Callable[[osmium.osm.Way], bool], *, locations: bool
-) -> int:
+def write_ways(source: Path, target: Path, keep: Callable[[osmium.osm.Way], bool]) -> WaysWritten:
     """Copy the ``highway`` ways that ``keep`` accepts, completed with their nodes, to ``target``.
 
-    The output format follows ``target``'s suffix (``.osm``, ``.osm.pbf``, ...). ``locations``
-    makes node coordinates available to ``keep`` (at the cost of reading every node).
+    The output format follows ``target``'s suffix (``.osm``, ``.osm.pbf``, ...). Extracts cut by
+    bounding box often hold ways whose end nodes lie outside the file; such a way keeps its longest
+    run of nodes that exist, so the graph never has an edge to nowhere.
     """
     check_osm_path(source)
-    if locations:  # nodes are read to know the ways' coordinates, but not yielded
-        processor = osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
-        processor = processor.with_locations().with_filter(
-            osmium.filter.EntityFilter(osmium.osm.WAY)
-        )
-    else:
-        processor = osmium.FileProcessor(str(source), osmium.osm.WAY)
+    # Nodes are read for their locations (known coordinates tell present from missing nodes) but
+    # only ways are yielded.
+    processor = osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
+    processor = processor.with_locations().with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
     processor = processor.with_filter(osmium.filter.KeyFilter("highway"))
-    written = 0
+    written = truncated = 0
     try:
         with osmium.BackReferenceWriter(str(target), ref_src=str(source), overwrite=True) as out:
             for way in processor:
-                if keep(way):
+                if not keep(way):
+                    continue
+                refs = _longest_located_run(way)
+                if len(refs) < 2:
+                    continue
+                if len(refs) < len(way.nodes):
+                    out.add_way(way.replace(nodes=refs))
+                    truncated += 1
+                else:
                     out.add_way(way)
-                    written += 1
+                written += 1
     except RuntimeError as exc:
         raise OsmFileError(f"{source}: cannot read OSM data: {exc}") from exc
-    return written
+    return WaysWritten(written, truncated)
+
+
+def _longest_located_run(way: osmium.osm.Way) -> list[int]:
+    best: list[int] = []
+    run: list[int] = []
+    for node in way.nodes:
+        if node.location.valid():
+            run.append(node.ref)
+            continue
+        if len(run) > len(best):
+            best = run
+        run = []
+    return run if len(run) > len(best) else best
 
 
 def way_lonlat(way: osmium.osm.Way) -> list[tuple[float, float]]:

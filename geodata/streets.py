@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class LoadReport:
 
     source: str
     ways_read: int
+    ways_truncated: int  # ways cut short because the file lacks some of their nodes
     boundary: str | None
     nodes_outside_boundary: int
     components: int
