@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import geo_cmds
+from cli import geo_cmds, serve_cmd
 
 app = typer.Typer(
     name="basuracero",
@@ -15,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 geo_cmds.register(app)
+app.command("serve")(serve_cmd.serve)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""HTTP edge of the fleet service: routers, errors, limits and authentication."""

@@ -1,0 +1,93 @@
+"""Plans for a service date and which device drives which route."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from api.auth import require_admin
+from api.errors import ApiError
+from fleet.store import Store
+
+router = APIRouter(tags=["plans"])
+
+
+class PlanIn(BaseModel):
+    date: dt.date = Field(..., description="Service date (YYYY-MM-DD), America/Lima.")
+    name: str | None = Field(None, max_length=200)
+    plan: dict[str, Any] = Field(..., description="A plan.json as `basuracero plan` writes it.")
+    assignments: dict[str, int] = Field(default_factory=dict, description="route id → device id.")
+
+
+class PlanCreated(BaseModel):
+    id: int
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def _route_ids(plan: dict[str, Any]) -> list[str]:
+    routes = plan.get("routes")
+    if not isinstance(routes, list):
+        raise ApiError(422, "plan.routes must be a list", field="plan.routes")
+    ids = []
+    for i, route in enumerate(routes):
+        if not isinstance(route, dict) or not isinstance(
+            route.get("id", route.get("vehicle")), str
+        ):
+            raise ApiError(422, f"plan.routes[{i}] needs a text 'id'", field=f"plan.routes.{i}.id")
+        ids.append(route.get("id", route.get("vehicle")))
+    return ids
+
+
+def _check_assignments(store: Store, plan: dict[str, Any], mapping: dict[str, int]) -> None:
+    known = set(_route_ids(plan))
+    for route_id, device_id in mapping.items():
+        if route_id not in known:
+            raise ApiError(422, f"plan has no route {route_id!r}", field="assignments")
+        if store.device(device_id) is None:
+            raise ApiError(422, f"no device {device_id}", field=f"assignments.{route_id}")
+
+
+@router.post(
+    "/api/v1/plans",
+    status_code=201,
+    response_model=PlanCreated,
+    dependencies=[Depends(require_admin)],
+)
+def create_plan(body: PlanIn, request: Request) -> PlanCreated:
+    store = _store(request)
+    _check_assignments(store, body.plan, body.assignments)
+    plan_id = store.save_plan(body.date.isoformat(), body.plan, body.name)
+    store.assign(plan_id, body.assignments)
+    return PlanCreated(id=plan_id)
+
+
+@router.put("/api/v1/plans/{plan_id}/assignments", dependencies=[Depends(require_admin)])
+def set_assignments(plan_id: int, mapping: dict[str, int], request: Request) -> dict[str, Any]:
+    store = _store(request)
+    saved = store.plan(plan_id)
+    if saved is None:
+        raise ApiError(404, f"no plan {plan_id}", field="plan_id")
+    _check_assignments(store, saved["plan"], mapping)
+    store.assign(plan_id, mapping)
+    return {"id": plan_id, "assignments": mapping}
+
+
+@router.get("/api/v1/plans")
+def list_plans(request: Request, date: dt.date | None = None) -> dict[str, Any]:
+    """Public: plans, optionally of one service date."""
+    return {"plans": _store(request).list_plans(date.isoformat() if date else None)}
+
+
+@router.get("/api/v1/plans/{plan_id}")
+def get_plan(plan_id: int, request: Request) -> dict[str, Any]:
+    """Public: a plan with its route → device assignments."""
+    saved = _store(request).plan(plan_id)
+    if saved is None:
+        raise ApiError(404, f"no plan {plan_id}", field="plan_id")
+    return saved

@@ -1,0 +1,375 @@
+"""Durable storage of devices, pings and plans: SQLite by default, PostgreSQL by URL.
+
+SQLAlchemy Core keeps one code path for both databases. A ping insert returns only after its
+transaction commits, so an acknowledged ping survives the process being killed; the unique key
+(device, time) makes re-sent pings harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from fleet.pings import Ping
+
+metadata = MetaData()
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("vehicle", String(200), nullable=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+pings = Table(
+    "pings",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("device_id", Integer, ForeignKey("devices.id"), nullable=False),
+    Column("time_us", BigInteger, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed_mps", Float),
+    Column("heading_deg", Float),
+    Column("altitude_m", Float),
+    Column("accuracy_m", Float),
+    Column("battery_pct", Float),
+    Column("flags", String(200), nullable=False, default=""),
+    Column("source", String(16), nullable=False),
+    Column("client_id", String(200)),
+    Column("received_us", BigInteger, nullable=False),
+    UniqueConstraint("device_id", "time_us", name="uq_ping_device_time"),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_date", String(10), nullable=False),
+    Column("name", String(200)),
+    Column("plan_json", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plans.id"), primary_key=True),
+    Column("route_id", String(200), primary_key=True),
+    Column("device_id", Integer, ForeignKey("devices.id"), nullable=False),
+)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are long random strings, so a plain SHA-256 is enough to keep them unreadable."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_us(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (float timestamps would round)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_us(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def iso(value: int) -> str:
+    return from_us(value).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    name: str
+    vehicle: str | None
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    accepted: int
+    duplicates: int
+
+
+class Store:
+    """All database access of the fleet service."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL") -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"future": True}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _sqlite_pragmas(self.engine, sqlite_synchronous)
+        metadata.create_all(self.engine)
+        self._tokens: dict[str, Device] = {}
+        self._tokens_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- devices ---------------------------------------------------------------------------
+    def create_device(self, name: str, vehicle: str | None) -> tuple[Device, str]:
+        """A new device and its token; the token is returned once and stored only hashed."""
+        token = secrets.token_urlsafe(24)
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                devices.insert()
+                .values(
+                    name=name,
+                    vehicle=vehicle,
+                    token_hash=hash_token(token),
+                    created_us=to_us(datetime.now(UTC)),
+                )
+                .returning(devices.c.id)
+            ).one()
+        return Device(id=row.id, name=name, vehicle=vehicle), token
+
+    def device_for_token(self, token: str) -> Device | None:
+        digest = hash_token(token)
+        with self._tokens_lock:
+            cached = self._tokens.get(digest)
+        if cached is not None:
+            return cached
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(devices.c.id, devices.c.name, devices.c.vehicle).where(
+                    devices.c.token_hash == digest
+                )
+            ).first()
+        if row is None:
+            return None
+        device = Device(id=row.id, name=row.name, vehicle=row.vehicle)
+        with self._tokens_lock:
+            self._tokens[digest] = device
+        return device
+
+    def device(self, device_id: int) -> Device | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(devices.c.id, devices.c.name, devices.c.vehicle).where(
+                    devices.c.id == device_id
+                )
+            ).first()
+        return None if row is None else Device(id=row.id, name=row.name, vehicle=row.vehicle)
+
+    def list_devices(self) -> list[Device]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(devices.c.id, devices.c.name, devices.c.vehicle).order_by(devices.c.id)
+            ).all()
+        return [Device(id=r.id, name=r.name, vehicle=r.vehicle) for r in rows]
+
+    # -- pings -----------------------------------------------------------------------------
+    def insert_pings(
+        self, device_id: int, items: Iterable[Ping], source: str, client_id: str | None = None
+    ) -> InsertResult:
+        """Store pings in one committed transaction; (device, time) already stored are skipped."""
+        received = to_us(datetime.now(UTC))
+        rows: dict[int, dict[str, Any]] = {}
+        total = 0
+        for ping in items:
+            total += 1
+            key = to_us(ping.time)
+            rows.setdefault(
+                key,
+                {
+                    "device_id": device_id,
+                    "time_us": key,
+                    "lat": ping.lat,
+                    "lon": ping.lon,
+                    "speed_mps": ping.speed_mps,
+                    "heading_deg": ping.heading_deg,
+                    "altitude_m": ping.altitude_m,
+                    "accuracy_m": ping.accuracy_m,
+                    "battery_pct": ping.battery_pct,
+                    "flags": ",".join(ping.flags),
+                    "source": source,
+                    "client_id": client_id,
+                    "received_us": received,
+                },
+            )
+        if not rows:
+            return InsertResult(0, 0)
+        insert = (postgresql.insert if not self.is_sqlite else sqlite.insert)(pings)
+        statement = insert.on_conflict_do_nothing(
+            index_elements=["device_id", "time_us"]
+        ).returning(pings.c.time_us)
+        with self.engine.begin() as conn:
+            stored = len(conn.execute(statement, list(rows.values())).all())
+        return InsertResult(accepted=stored, duplicates=total - stored)
+
+    def pings(
+        self,
+        device_id: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        query = select(pings).where(pings.c.device_id == device_id)
+        if since is not None:
+            query = query.where(pings.c.time_us >= to_us(since))
+        if until is not None:
+            query = query.where(pings.c.time_us <= to_us(until))
+        query = query.order_by(pings.c.time_us).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [_ping_dict(r) for r in rows]
+
+    def count_pings(self, device_id: int | None = None) -> int:
+        query = select(func.count()).select_from(pings)
+        if device_id is not None:
+            query = query.where(pings.c.device_id == device_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def latest_positions(self) -> list[dict[str, Any]]:
+        """The newest unflagged fix of every device (what the live map shows)."""
+        newest = (
+            select(pings.c.device_id, func.max(pings.c.time_us).label("time_us"))
+            .where(pings.c.flags == "")
+            .group_by(pings.c.device_id)
+            .subquery()
+        )
+        query = (
+            select(pings, devices.c.name, devices.c.vehicle)
+            .join(
+                newest,
+                (pings.c.device_id == newest.c.device_id) & (pings.c.time_us == newest.c.time_us),
+            )
+            .join(devices, devices.c.id == pings.c.device_id)
+            .order_by(pings.c.device_id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            {
+                "device_id": r["device_id"],
+                "name": r["name"],
+                "vehicle": r["vehicle"],
+                **_ping_dict(r),
+            }
+            for r in rows
+        ]
+
+    # -- plans -----------------------------------------------------------------------------
+    def save_plan(self, service_date: str, plan: dict[str, Any], name: str | None) -> int:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                plans.insert()
+                .values(
+                    service_date=service_date,
+                    name=name,
+                    plan_json=json.dumps(plan, ensure_ascii=False),
+                    created_us=to_us(datetime.now(UTC)),
+                )
+                .returning(plans.c.id)
+            ).one()
+        return int(row.id)
+
+    def plan(self, plan_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(plans).where(plans.c.id == plan_id)).mappings().first()
+            if row is None:
+                return None
+            assigned = conn.execute(
+                select(assignments.c.route_id, assignments.c.device_id).where(
+                    assignments.c.plan_id == plan_id
+                )
+            ).all()
+        return {
+            "id": row["id"],
+            "date": row["service_date"],
+            "name": row["name"],
+            "plan": json.loads(row["plan_json"]),
+            "assignments": {a.route_id: a.device_id for a in assigned},
+        }
+
+    def list_plans(self, service_date: str | None = None) -> list[dict[str, Any]]:
+        query = select(plans.c.id, plans.c.service_date, plans.c.name).order_by(plans.c.id)
+        if service_date is not None:
+            query = query.where(plans.c.service_date == service_date)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [{"id": r.id, "date": r.service_date, "name": r.name} for r in rows]
+
+    def assign(self, plan_id: int, mapping: dict[str, int]) -> None:
+        """Replace a plan's route → device assignments in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(assignments.delete().where(assignments.c.plan_id == plan_id))
+            if mapping:
+                conn.execute(
+                    assignments.insert(),
+                    [
+                        {"plan_id": plan_id, "route_id": r, "device_id": d}
+                        for r, d in mapping.items()
+                    ],
+                )
+
+
+def _ping_dict(row: Any) -> dict[str, Any]:
+    return {
+        "time": iso(row["time_us"]),
+        "lat": row["lat"],
+        "lon": row["lon"],
+        "speed_mps": row["speed_mps"],
+        "heading_deg": row["heading_deg"],
+        "altitude_m": row["altitude_m"],
+        "accuracy_m": row["accuracy_m"],
+        "battery_pct": row["battery_pct"],
+        "flags": [f for f in row["flags"].split(",") if f],
+        "source": row["source"],
+    }
+
+
+def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
+    """WAL lets readers run beside the writer; NORMAL keeps committed data safe from a killed
+    process (FULL also from a power cut, at an fsync per commit)."""
+    if synchronous.upper() not in {"NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"sqlite_synchronous must be NORMAL, FULL or EXTRA, got {synchronous!r}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,83 @@
+"""Fleet fixtures: a service on a fresh SQLite file, and on PostgreSQL when one is configured.
+
+PostgreSQL tests run when ``BASURACERO_TEST_POSTGRES_URL`` points to a server (CI sets it) and
+skip with the reason otherwise. Each test session gets its own throw-away database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from fleet.settings import Settings
+from fleet.store import Store
+from service import create_app
+
+ADMIN = "admin-secret-for-tests"
+
+
+def postgres_server_url() -> str | None:
+    return os.environ.get("BASURACERO_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    base = postgres_server_url()
+    if not base:
+        pytest.skip("PostgreSQL not configured: set BASURACERO_TEST_POSTGRES_URL")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"basuracero_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is configured but unreachable: a real failure
+        pytest.fail(f"PostgreSQL at {make_url(base).render_as_string()} unusable: {exc}")
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_settings(url: str, **overrides: object) -> Settings:
+    return Settings(database_url=url, admin_token=SecretStr(ADMIN), **overrides)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fleet.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = Store(database_url)
+    if not store.is_sqlite:  # a shared server database: start from empty tables
+        from fleet.store import metadata
+
+        metadata.drop_all(store.engine)
+        metadata.create_all(store.engine)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def client(store: Store) -> Iterator[TestClient]:
+    app = create_app(make_settings(store.url, max_body_bytes=200_000, max_batch=1000), store)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN}"}
