@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import require_admin
 from api.errors import ApiError
+from api.ids import RowId
 from fleet.pings import PingError, parse_time
 from fleet.store import Store
 
@@ -59,7 +60,7 @@ def list_devices(request: Request) -> list[DeviceOut]:
 
 @router.get("/api/v1/devices/{device_id}/pings", dependencies=[Depends(require_admin)])
 def device_pings(
-    device_id: int,
+    device_id: RowId,
     request: Request,
     since: str | None = Query(None, description="Epoch seconds/ms or ISO 8601."),
     until: str | None = Query(None, description="Epoch seconds/ms or ISO 8601."),

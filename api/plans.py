@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import require_admin
 from api.errors import ApiError
+from api.ids import DeviceRef, RowId
 from fleet.store import Store
 
 router = APIRouter(tags=["plans"])
@@ -19,7 +20,9 @@ class PlanIn(BaseModel):
     date: dt.date = Field(..., description="Service date (YYYY-MM-DD), America/Lima.")
     name: str | None = Field(None, max_length=200)
     plan: dict[str, Any] = Field(..., description="A plan.json as `basuracero plan` writes it.")
-    assignments: dict[str, int] = Field(default_factory=dict, description="route id → device id.")
+    assignments: dict[str, DeviceRef] = Field(
+        default_factory=dict, description="route id → device id."
+    )
 
 
 class PlanCreated(BaseModel):
@@ -68,7 +71,7 @@ def create_plan(body: PlanIn, request: Request) -> PlanCreated:
 
 
 @router.put("/api/v1/plans/{plan_id}/assignments", dependencies=[Depends(require_admin)])
-def set_assignments(plan_id: int, mapping: dict[str, int], request: Request) -> dict[str, Any]:
+def set_assignments(plan_id: RowId, mapping: dict[str, int], request: Request) -> dict[str, Any]:
     store = _store(request)
     saved = store.plan(plan_id)
     if saved is None:
@@ -85,7 +88,7 @@ def list_plans(request: Request, date: dt.date | None = None) -> dict[str, Any]:
 
 
 @router.get("/api/v1/plans/{plan_id}")
-def get_plan(plan_id: int, request: Request) -> dict[str, Any]:
+def get_plan(plan_id: RowId, request: Request) -> dict[str, Any]:
     """Public: a plan with its route → device assignments."""
     saved = _store(request).plan(plan_id)
     if saved is None:

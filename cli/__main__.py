@@ -1,0 +1,5 @@
+"""``python -m cli`` runs the ``basuracero`` command (handy where scripts are not on PATH)."""
+
+from cli import main
+
+main()

@@ -1,0 +1,37 @@
+"""Property-based fuzzing of the service's own OpenAPI schema: no input may cause a 5xx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from pydantic import SecretStr
+from schemathesis.checks import not_a_server_error
+
+from fleet.settings import Settings
+from fleet.store import Store
+from service import create_app
+
+ADMIN = "fuzz-admin"
+_DB = Path(__import__("tempfile").mkdtemp(prefix="basuracero-fuzz-")) / "fuzz.db"
+_STORE = Store(f"sqlite:///{_DB}")
+_DEVICE, _TOKEN = _STORE.create_device("fuzz phone", "F-1")
+APP = create_app(Settings(database_url=f"sqlite:///{_DB}", admin_token=SecretStr(ADMIN)), _STORE)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.parametrize("who", ["admin", "device", "public"])
+def test_no_server_errors(case: schemathesis.Case, who: str) -> None:
+    headers = {
+        "admin": {"Authorization": f"Bearer {ADMIN}"},
+        "device": {"Authorization": f"Bearer {_TOKEN}"},
+        "public": {},
+    }[who]
+    if who == "device" and "device_token" in (case.path_parameters or {}):
+        case.path_parameters["device_token"] = _TOKEN
+    response = case.call(headers=headers)
+    case.validate_response(response, checks=[not_a_server_error])
