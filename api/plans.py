@@ -71,7 +71,9 @@ def create_plan(body: PlanIn, request: Request) -> PlanCreated:
 
 
 @router.put("/api/v1/plans/{plan_id}/assignments", dependencies=[Depends(require_admin)])
-def set_assignments(plan_id: RowId, mapping: dict[str, int], request: Request) -> dict[str, Any]:
+def set_assignments(
+    plan_id: RowId, mapping: dict[str, DeviceRef], request: Request
+) -> dict[str, Any]:
     store = _store(request)
     saved = store.plan(plan_id)
     if saved is None:
