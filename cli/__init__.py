@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import geo_cmds, serve_cmd
+from cli import geo_cmds, serve_cmd, vrplib_cmd
 
 app = typer.Typer(
     name="basuracero",
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 geo_cmds.register(app)
 app.command("serve")(serve_cmd.serve)
+app.add_typer(vrplib_cmd.app, name="vrplib", help="Instancias VRPLIB/Solomon (standard instances).")
 
 
 def main() -> None:

@@ -1,0 +1,303 @@
+"""The collection problem as plain data: depots, disposal sites, vehicles, stops, matrices.
+
+Everything is validated on construction so the solver and the checker can trust the data and a
+manager gets one clear message that names the object and the field at fault.
+
+Locations are implicit: the travel matrices are indexed depots first, then disposal sites, then
+stops, each in the order given. Times are integer seconds since midnight, distances integer metres.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+DAY_S = 86_400
+SITE_KINDS = ("landfill", "transfer", "recycling", "compost")
+MIXED = "mixed"
+
+
+class ProblemError(ValueError):
+    """Invalid problem data; the message names the object and the field."""
+
+
+def _fail(what: str, message: str) -> None:
+    raise ProblemError(f"{what}: {message}")
+
+
+def _check_int(what: str, name: str, value: Any, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        _fail(what, f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        _fail(what, f"{name} must be >= {minimum}, got {value}")
+
+
+def _check_window(what: str, start_name: str, end_name: str, start: int, end: int) -> None:
+    _check_int(what, start_name, start)
+    _check_int(what, end_name, end)
+    if end < start:
+        _fail(what, f"{end_name} ({end}) must not be before {start_name} ({start})")
+
+
+def _streams(what: str, value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        value = (value,)
+    streams = frozenset(value)
+    if not streams or not all(isinstance(s, str) and s for s in streams):
+        _fail(what, f"streams must be a non-empty set of names, got {sorted(streams)!r}")
+    return streams
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """Interval in which service may *start* (the truck may arrive earlier and wait)."""
+
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class Load:
+    """Amount of one waste stream; volume is real-valued because containers are sized in m³."""
+
+    kg: int = 0
+    m3: float = 0.0
+
+
+@dataclass(frozen=True)
+class Depot:
+    id: str
+    open_s: int = 0
+    close_s: int = DAY_S
+
+    def __post_init__(self) -> None:
+        what = f"depot {self.id!r}"
+        _check_window(what, "open_s", "close_s", self.open_s, self.close_s)
+
+
+@dataclass(frozen=True)
+class DisposalSite:
+    """Landfill, transfer station, recycling or compost plant where trucks unload.
+
+    Unloading must start and finish within opening hours. A truck unloads, at a site, every
+    stream the site accepts.
+    """
+
+    id: str
+    streams: frozenset[str] = frozenset({MIXED})
+    kind: str = "landfill"
+    unload_s: int = 0
+    open_s: int = 0
+    close_s: int = DAY_S
+
+    def __post_init__(self) -> None:
+        what = f"disposal site {self.id!r}"
+        object.__setattr__(self, "streams", _streams(what, self.streams))
+        if self.kind not in SITE_KINDS:
+            _fail(what, f"kind must be one of {', '.join(SITE_KINDS)}, got {self.kind!r}")
+        _check_int(what, "unload_s", self.unload_s)
+        _check_window(what, "open_s", "close_s", self.open_s, self.close_s)
+        if self.open_s + self.unload_s > self.close_s:
+            _fail(what, "unload_s does not fit between open_s and close_s")
+
+
+@dataclass(frozen=True)
+class DriverBreak:
+    """A break that must *start* in [earliest_start_s, latest_start_s].
+
+    It is only required while the route is running: a route that ends before latest_start_s or
+    starts after earliest_start_s + duration_s takes it off duty.
+    """
+
+    earliest_start_s: int
+    latest_start_s: int
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A truck and its crew's shift.
+
+    Cost of a used route: fixed_cost + cost_per_km · km + cost_per_hour · hours on the road.
+    max_collected_kg / max_collected_m3 cap what the truck may collect over all its trips of the
+    day (a crew or permit limit); None means no such limit.
+    """
+
+    id: str
+    capacity_kg: int
+    start_depot: str
+    capacity_m3: float | None = None
+    streams: frozenset[str] = frozenset({MIXED})
+    end_depot: str | None = None
+    cost_per_km: float = 1.0
+    cost_per_hour: float = 0.0
+    fixed_cost: float = 0.0
+    shift_start_s: int = 0
+    shift_end_s: int = DAY_S
+    max_duration_s: int | None = None
+    driver_break: DriverBreak | None = None
+    max_collected_kg: int | None = None
+    max_collected_m3: float | None = None
+
+    def __post_init__(self) -> None:
+        what = f"vehicle {self.id!r}"
+        object.__setattr__(self, "streams", _streams(what, self.streams))
+        if self.end_depot is None:
+            object.__setattr__(self, "end_depot", self.start_depot)
+        if isinstance(self.capacity_kg, bool) or not isinstance(self.capacity_kg, int):
+            _fail(what, f"capacity_kg must be an integer, got {self.capacity_kg!r}")
+        if self.capacity_kg <= 0:
+            _fail(what, f"capacity_kg must be > 0, got {self.capacity_kg}")
+        if self.capacity_m3 is not None and not self.capacity_m3 > 0:
+            _fail(what, f"capacity_m3 must be > 0, got {self.capacity_m3}")
+        for name in ("cost_per_km", "cost_per_hour", "fixed_cost"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not value >= 0:
+                _fail(what, f"{name} must be >= 0, got {value!r}")
+        _check_window(what, "shift_start_s", "shift_end_s", self.shift_start_s, self.shift_end_s)
+        if self.max_duration_s is not None:
+            _check_int(what, "max_duration_s", self.max_duration_s, 1)
+        if self.max_collected_kg is not None:
+            _check_int(what, "max_collected_kg", self.max_collected_kg, 1)
+        if self.max_collected_m3 is not None and not self.max_collected_m3 > 0:
+            _fail(what, f"max_collected_m3 must be > 0, got {self.max_collected_m3}")
+        b = self.driver_break
+        if b is not None:
+            _check_window(
+                what,
+                "driver_break.earliest_start_s",
+                "driver_break.latest_start_s",
+                b.earliest_start_s,
+                b.latest_start_s,
+            )
+            _check_int(what, "driver_break.duration_s", b.duration_s, 1)
+
+    @property
+    def duration_limit_s(self) -> int:
+        span = self.shift_end_s - self.shift_start_s
+        return span if self.max_duration_s is None else min(span, self.max_duration_s)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A collection point. An optional stop (required=False) may be skipped at `penalty` cost."""
+
+    id: str
+    demand: Mapping[str, Load] = field(default_factory=dict)
+    service_s: int = 0
+    time_windows: tuple[TimeWindow, ...] = ()
+    required: bool = True
+    penalty: float | None = None
+
+    def __post_init__(self) -> None:
+        what = f"stop {self.id!r}"
+        if not isinstance(self.demand, Mapping):
+            _fail(what, f"demand must map stream -> Load, got {self.demand!r}")
+        for stream, load in self.demand.items():
+            if not isinstance(stream, str) or not stream:
+                _fail(what, f"demand stream names must be non-empty strings, got {stream!r}")
+            if not isinstance(load, Load):
+                _fail(what, f"demand[{stream!r}] must be a Load, got {load!r}")
+            _check_int(what, f"demand[{stream!r}].kg", load.kg)
+            if not load.m3 >= 0:
+                _fail(what, f"demand[{stream!r}].m3 must be >= 0, got {load.m3}")
+        _check_int(what, "service_s", self.service_s)
+        object.__setattr__(self, "time_windows", tuple(self.time_windows))
+        for k, tw in enumerate(self.time_windows):
+            if not isinstance(tw, TimeWindow):
+                _fail(what, f"time_windows[{k}] must be a TimeWindow, got {tw!r}")
+            _check_window(what, f"time_windows[{k}].start_s", f"time_windows[{k}].end_s",
+                          tw.start_s, tw.end_s)
+        if not self.required and (self.penalty is None or not self.penalty >= 0):
+            _fail(what, f"penalty must be >= 0 for an optional stop, got {self.penalty!r}")
+
+    @property
+    def streams(self) -> frozenset[str]:
+        """Streams with something to collect; an empty stop still needs a truck for one of them."""
+        return frozenset(s for s, load in self.demand.items() if load.kg > 0 or load.m3 > 0)
+
+    @property
+    def kg(self) -> int:
+        return sum(load.kg for load in self.demand.values())
+
+    @property
+    def m3(self) -> float:
+        return sum(load.m3 for load in self.demand.values())
+
+
+def _matrix(name: str, value: Any, n: int) -> np.ndarray:
+    array = np.asarray(value)
+    if array.shape != (n, n):
+        _fail("problem", f"{name} must be a {n}x{n} matrix (depots, sites, stops), "
+                         f"got shape {array.shape}")
+    if not np.issubdtype(array.dtype, np.integer) and not np.all(np.equal(np.mod(array, 1), 0)):
+        _fail("problem", f"{name} must hold integers")
+    array = array.astype(np.int64)
+    if n and array.min() < 0:
+        _fail("problem", f"{name} must not be negative, got {int(array.min())}")
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A day's collection problem; matrices are square over depots + sites + stops, in order."""
+
+    depots: Sequence[Depot]
+    sites: Sequence[DisposalSite]
+    vehicles: Sequence[Vehicle]
+    stops: Sequence[Stop]
+    duration_s: Any
+    distance_m: Any
+
+    def __post_init__(self) -> None:
+        for name in ("depots", "sites", "vehicles", "stops"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not self.depots:
+            _fail("problem", "at least one depot is required")
+        if not self.vehicles:
+            _fail("problem", "at least one vehicle is required")
+        seen: dict[str, str] = {}
+        for kind, items in (("depot", self.depots), ("disposal site", self.sites),
+                            ("stop", self.stops), ("vehicle", self.vehicles)):
+            for item in items:
+                if not isinstance(item.id, str) or not item.id:
+                    _fail(kind, f"id must be a non-empty string, got {item.id!r}")
+                key = item.id if kind != "vehicle" else "vehicle:" + item.id
+                if key in seen:
+                    _fail(f"{kind} {item.id!r}", f"id is already used by a {seen[key]}")
+                seen[key] = kind
+        depot_ids = {d.id for d in self.depots}
+        for v in self.vehicles:
+            for name in ("start_depot", "end_depot"):
+                if getattr(v, name) not in depot_ids:
+                    _fail(f"vehicle {v.id!r}", f"{name} {getattr(v, name)!r} is not a depot")
+        n = len(self.depots) + len(self.sites) + len(self.stops)
+        object.__setattr__(self, "duration_s", _matrix("duration_s", self.duration_s, n))
+        object.__setattr__(self, "distance_m", _matrix("distance_m", self.distance_m, n))
+
+    @cached_property
+    def location(self) -> dict[str, int]:
+        """Matrix row of every depot, site and stop id."""
+        ids = [d.id for d in self.depots] + [s.id for s in self.sites] + [s.id for s in self.stops]
+        return {id_: k for k, id_ in enumerate(ids)}
+
+    @cached_property
+    def depot_by_id(self) -> dict[str, Depot]:
+        return {d.id: d for d in self.depots}
+
+    @cached_property
+    def site_by_id(self) -> dict[str, DisposalSite]:
+        return {s.id: s for s in self.sites}
+
+    @cached_property
+    def stop_by_id(self) -> dict[str, Stop]:
+        return {s.id: s for s in self.stops}
+
+    @cached_property
+    def vehicle_by_id(self) -> dict[str, Vehicle]:
+        return {v.id: v for v in self.vehicles}

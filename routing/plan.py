@@ -1,0 +1,111 @@
+"""A day's plan: routes of timed visits and the stops left out, each with its reason.
+
+`Plan.to_dict()` is the plan.json schema documented in routing/README_routing.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+VISIT_KINDS = ("depot_start", "stop", "unload", "break", "depot_end")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One step of a route. `arrival_s` is when service starts (any wait happens before it).
+
+    Loads are what the truck carries after the visit, in total and per stream.
+    """
+
+    kind: str
+    id: str
+    arrival_s: int
+    departure_s: int
+    load_kg: int
+    load_m3: float
+    load_by_stream: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "arrival_s": self.arrival_s,
+            "departure_s": self.departure_s,
+            "load": {
+                "kg": self.load_kg,
+                "m3": round(self.load_m3, 6),
+                "by_stream": {
+                    s: {"kg": kg, "m3": round(m3, 6)}
+                    for s, (kg, m3) in sorted(self.load_by_stream.items())
+                },
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    vehicle_id: str
+    visits: tuple[Visit, ...]
+    distance_m: int
+    duration_s: int
+    cost: float
+
+    @property
+    def stop_ids(self) -> list[str]:
+        return [v.id for v in self.visits if v.kind == "stop"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "vehicle_id": self.vehicle_id,
+            "distance_m": self.distance_m,
+            "duration_s": self.duration_s,
+            "cost": round(self.cost, 6),
+            "visits": [v.to_dict() for v in self.visits],
+        }
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    id: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Plan:
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def distance_m(self) -> int:
+        return sum(r.distance_m for r in self.routes)
+
+    @property
+    def duration_s(self) -> int:
+        return sum(r.duration_s for r in self.routes)
+
+    @property
+    def cost(self) -> float:
+        return sum(r.cost for r in self.routes)
+
+    def route_of(self, vehicle_id: str) -> Route | None:
+        return next((r for r in self.routes if r.vehicle_id == vehicle_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "routes": [r.to_dict() for r in self.routes],
+            "unassigned": [u.to_dict() for u in self.unassigned],
+            "totals": {
+                "vehicles": len(self.routes),
+                "stops_served": sum(len(r.stop_ids) for r in self.routes),
+                "stops_unassigned": len(self.unassigned),
+                "distance_m": self.distance_m,
+                "duration_s": self.duration_s,
+                "cost": round(self.cost, 6),
+            },
+            "stats": dict(self.stats),
+        }

@@ -1,0 +1,232 @@
+"""PyVRP as a seeding engine for the parts of the model it supports.
+
+PyVRP's iterated local search is much stronger than OR-Tools' on capacity and time-window
+structure, and it supports reloads at disposal sites. What it lacks is approximated here and
+left to OR-Tools and the checker: the break shortens the shift by its length, a stop with several
+windows gets their hull, stream compatibility becomes unreachable clients in a per-stream
+routing profile, and a daily collection limit caps the number of trips. The final unload before
+the depot is folded into a virtual end depot per vehicle type, as in the OR-Tools model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+from routing.model import Problem, Stop, Vehicle
+from routing.screen import Compatibility
+
+UNIT_PER_CURRENCY = 10_000
+FORBIDDEN = 10**9
+MAX_TW = np.iinfo(np.int64).max
+
+
+class _Reporting:
+    """Stopping criterion that also reports the best cost now and then."""
+
+    def __init__(self, inner: MultipleCriteria, on_cost: Callable[[float], None] | None):
+        self.inner = inner
+        self.on_cost = on_cost
+        self.calls = 0
+
+    def __call__(self, best_cost: float) -> bool:
+        self.calls += 1
+        if self.on_cost is not None and self.calls % 500 == 0:
+            self.on_cost(best_cost / UNIT_PER_CURRENCY)
+        return self.inner(best_cost)
+
+
+def _vehicle_key(v: Vehicle, compat: Compatibility) -> tuple:
+    return (v.capacity_kg, v.capacity_m3, v.start_depot, v.end_depot, v.cost_per_km,
+            v.cost_per_hour, v.fixed_cost, v.shift_start_s, v.shift_end_s, v.max_duration_s,
+            v.driver_break, v.max_collected_kg, v.max_collected_m3, compat.streams[v.id],
+            compat.sites[v.id])
+
+
+def pyvrp_routes(
+    problem: Problem,
+    compat: Compatibility,
+    stops: Sequence[Stop],
+    budget_s: float,
+    seed: int,
+    iterations: int | None,
+    on_cost: Callable[[float], None] | None = None,
+) -> dict[str, list[tuple[str, str]]] | None:
+    """Routes as ordered (kind, id) steps per vehicle id, or None if PyVRP found nothing usable."""
+    p = problem
+    stops = list(stops)
+    n_loc = len(p.location)
+    groups: dict[tuple, list[Vehicle]] = {}
+    for v in p.vehicles:
+        if compat.streams[v.id]:
+            groups.setdefault(_vehicle_key(v, compat), []).append(v)
+    if not groups:
+        return None
+    use_volume = any(s.m3 > 0 for s in stops) and any(v.capacity_m3 for v in p.vehicles)
+
+    depot_index = {d.id: k for k, d in enumerate(p.depots)}
+    site_index = {s.id: len(p.depots) + k for k, s in enumerate(p.sites)}
+    # One virtual end depot per group when trucks must unload before going home.
+    virtual: dict[tuple, int] = {}
+    via_site: dict[tuple, dict[int, str]] = {}
+    dist = p.distance_m.astype(np.int64)
+    dur = p.duration_s.astype(np.int64)
+    extra_d: list[np.ndarray] = []
+    extra_t: list[np.ndarray] = []
+    for key, vehicles in groups.items():
+        v = vehicles[0]
+        sites = compat.sites[v.id]
+        if not p.sites or not sites:
+            continue
+        home = p.location[v.end_depot]
+        site_locs = np.array([p.location[s] for s in sites])
+        unload = np.array([p.site_by_id[s].unload_s for s in sites])
+        t = dur[:, site_locs] + unload + dur[site_locs, home]
+        d = dist[:, site_locs] + dist[site_locs, home]
+        weight = v.cost_per_km * d / 1000 + v.cost_per_hour * t / 3600
+        if not np.any(weight):
+            weight = t.astype(float)
+        best = np.argmin(weight + 1e-9 * t, axis=1)
+        rows = np.arange(n_loc)
+        col_t, col_d = t[rows, best], d[rows, best]
+        for loc in [p.location[x.id] for x in p.depots] + list(site_locs):
+            col_t[loc], col_d[loc] = dur[loc, home], dist[loc, home]
+        virtual[key] = n_loc + len(extra_t)
+        via_site[key] = {int(r): sites[b] for r, b in zip(rows, best, strict=True)}
+        extra_t.append(col_t)
+        extra_d.append(col_d)
+    size = n_loc + len(extra_t)
+    big_d = np.zeros((size, size), dtype=np.int64)
+    big_t = np.zeros((size, size), dtype=np.int64)
+    big_d[:n_loc, :n_loc] = dist
+    big_t[:n_loc, :n_loc] = dur
+    for k, (col_t, col_d) in enumerate(zip(extra_t, extra_d, strict=True)):
+        big_t[:n_loc, n_loc + k] = col_t
+        big_d[:n_loc, n_loc + k] = col_d
+
+    locations = [pyvrp.Location(0, 0) for _ in range(size)]
+    depots = [pyvrp.Depot(p.location[d.id], d.open_s, d.close_s) for d in p.depots]
+    for s in p.sites:
+        depots.append(pyvrp.Depot(p.location[s.id], s.open_s, s.close_s - s.unload_s,
+                                  s.unload_s))
+    virtual_depot: dict[tuple, int] = {}
+    for key, loc in virtual.items():
+        end = p.depot_by_id[groups[key][0].end_depot]
+        virtual_depot[key] = len(depots)
+        depots.append(pyvrp.Depot(loc, end.open_s, end.close_s))
+
+    # Streams become routing profiles in which incompatible clients cannot be reached.
+    stream_sets = sorted({compat.streams[vs[0].id] for vs in groups.values()}, key=sorted)
+    profile_of = {s: k for k, s in enumerate(stream_sets)}
+    distances, durations = [], []
+    for streams in stream_sets:
+        if len(stream_sets) == 1:
+            distances.append(big_d)
+            durations.append(big_t)
+            continue
+        banned = [p.location[s.id] for s in stops if not s.streams <= streams]
+        pd, pt = big_d.copy(), big_t.copy()
+        pd[banned, :] = FORBIDDEN
+        pd[:, banned] = FORBIDDEN
+        pt[banned, :] = FORBIDDEN
+        pt[:, banned] = FORBIDDEN
+        np.fill_diagonal(pd, 0)
+        np.fill_diagonal(pt, 0)
+        distances.append(pd)
+        durations.append(pt)
+
+    clients = []
+    for s in stops:
+        load = [s.kg] + ([math.ceil(s.m3 * 1000 - 1e-9)] if use_volume else [])
+        windows = s.time_windows
+        early = min((w.start_s for w in windows), default=0)
+        late = max((w.end_s for w in windows), default=MAX_TW)
+        prize = 0 if s.required else round((s.penalty or 0) * UNIT_PER_CURRENCY)
+        clients.append(pyvrp.Client(p.location[s.id], pickup=load, service_duration=s.service_s,
+                                    tw_early=early, tw_late=late, required=s.required,
+                                    prize=prize))
+
+    types = []
+    type_group: list[tuple] = []
+    for key, vehicles in groups.items():
+        v = vehicles[0]
+        cap = [v.capacity_kg]
+        if use_volume:
+            cap.append(math.floor(v.capacity_m3 * 1000 + 1e-9) if v.capacity_m3 else FORBIDDEN)
+        brk = v.driver_break.duration_s if v.driver_break else 0
+        start_depot = p.depot_by_id[v.start_depot]
+        end_depot = p.depot_by_id[v.end_depot]
+        max_trips = FORBIDDEN
+        if v.max_collected_kg is not None:
+            max_trips = max(1, v.max_collected_kg // v.capacity_kg)
+        reloads = [site_index[s] for s in compat.sites[v.id]] if key in virtual else []
+        types.append(pyvrp.VehicleType(
+            num_available=len(vehicles),
+            capacity=cap,
+            start_depot=depot_index[v.start_depot],
+            end_depot=virtual_depot.get(key, depot_index[v.end_depot]),
+            fixed_cost=round(v.fixed_cost * UNIT_PER_CURRENCY),
+            tw_early=max(v.shift_start_s, start_depot.open_s),
+            tw_late=min(v.shift_end_s, end_depot.close_s) - brk,
+            shift_duration=v.duration_limit_s - brk,
+            unit_distance_cost=round(v.cost_per_km * UNIT_PER_CURRENCY / 1000),
+            unit_duration_cost=round(v.cost_per_hour * UNIT_PER_CURRENCY / 3600),
+            profile=profile_of[compat.streams[v.id]],
+            reload_depots=reloads,
+            max_reloads=max(0, max_trips - 1) if reloads else 0,
+        ))
+        type_group.append(key)
+
+    data = pyvrp.ProblemData(locations, clients, depots, types, distances, durations)
+    criteria = [MaxRuntime(max(0.01, budget_s))]
+    if iterations is not None:
+        criteria.append(MaxIterations(iterations))
+    stop = _Reporting(MultipleCriteria(criteria), on_cost)
+    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    if not result.best.is_feasible():
+        return None
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    next_free = {key: 0 for key in groups}
+    site_ids = {site_index[s.id]: s.id for s in p.sites}
+    for route in result.best.routes():
+        key = type_group[route.vehicle_type()]
+        vehicle = groups[key][next_free[key]]
+        next_free[key] += 1
+        steps: list[tuple[str, str]] = []
+        last_loc = None
+        for act in route.schedule():
+            if act.type == pyvrp.ActivityType.CLIENT:
+                steps.append(("stop", stops[act.idx].id))
+                last_loc = p.location[stops[act.idx].id]
+            elif act.idx in site_ids:
+                steps.append(("unload", site_ids[act.idx]))
+                last_loc = None
+        if steps and steps[-1][0] == "stop" and key in via_site and last_loc is not None:
+            steps.append(("unload", via_site[key][last_loc]))
+        out[vehicle.id] = _split_daily_limit(problem, vehicle, steps)
+    return out
+
+
+def _split_daily_limit(
+    problem: Problem, vehicle: Vehicle, steps: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Drop whole trips past the daily collection limit; OR-Tools re-inserts those stops."""
+    if vehicle.max_collected_kg is None:
+        return steps
+    kept: list[tuple[str, str]] = []
+    trip: list[tuple[str, str]] = []
+    total = 0
+    for step in steps:
+        trip.append(step)
+        if step[0] == "unload":
+            kg = sum(problem.stop_by_id[i].kg for k, i in trip if k == "stop")
+            if total + kg <= vehicle.max_collected_kg:
+                kept += trip
+                total += kg
+            trip = []
+    return kept

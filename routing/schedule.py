@@ -1,0 +1,204 @@
+"""Turn an ordered sequence of stops and unloads into a timed route.
+
+Both engines (OR-Tools and PyVRP) and hand-drawn routes only fix the *order* of visits. Timing
+is recomputed here with earliest-arrival scheduling, which is dominant for time windows once the
+order is fixed, and the driver break is placed in the first gap where it fits its window. The
+start is then pushed as late as the windows allow, so idle time at the first stop is not paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from routing.model import DriverBreak, Problem, Vehicle
+from routing.plan import Route, Visit
+
+INF = 1 << 60
+
+
+@dataclass(frozen=True)
+class _Node:
+    kind: str
+    id: str
+    loc: int
+    service_s: int
+    windows: tuple[tuple[int, int], ...]
+
+
+def _nodes(problem: Problem, steps: Sequence[tuple[str, str]]) -> list[_Node]:
+    nodes = []
+    for kind, id_ in steps:
+        if kind == "stop":
+            stop = problem.stop_by_id[id_]
+            windows = tuple((w.start_s, w.end_s) for w in stop.time_windows) or ((0, INF),)
+            nodes.append(_Node(kind, id_, problem.location[id_], stop.service_s,
+                               tuple(sorted(windows))))
+        elif kind == "unload":
+            site = problem.site_by_id[id_]
+            nodes.append(_Node(kind, id_, problem.location[id_], site.unload_s,
+                               ((site.open_s, site.close_s - site.unload_s),)))
+        else:
+            raise ValueError(f"cannot schedule a visit of kind {kind!r}")
+    return nodes
+
+
+def _forward(
+    problem: Problem,
+    vehicle: Vehicle,
+    nodes: list[_Node],
+    start_s: int,
+    break_gap: int | None,
+) -> tuple[list[tuple[int, int]], int | None, int] | None:
+    """Earliest times with the break (if any) taken in gap `break_gap`; None if infeasible."""
+    dur = problem.duration_s
+    brk = vehicle.driver_break
+    prev = problem.location[vehicle.start_depot]
+    t = start_s
+    times: list[tuple[int, int]] = []
+    break_start: int | None = None
+    for k, node in enumerate(nodes):
+        earliest = t + int(dur[prev, node.loc])
+        if k == break_gap and brk is not None:
+            break_start = max(brk.earliest_start_s, t)
+            if break_start > brk.latest_start_s:
+                return None
+            earliest = max(earliest + brk.duration_s, break_start + brk.duration_s)
+        arrival = next((max(earliest, a) for a, b in node.windows if b >= earliest), None)
+        if arrival is None:
+            return None
+        times.append((arrival, arrival + node.service_s))
+        t = arrival + node.service_s
+        prev = node.loc
+    end_loc = problem.location[vehicle.end_depot]
+    end = t + int(dur[prev, end_loc])
+    if break_gap == len(nodes) and brk is not None:
+        break_start = max(brk.earliest_start_s, t)
+        if break_start > brk.latest_start_s:
+            return None
+        end = max(end + brk.duration_s, break_start + brk.duration_s)
+    depot = problem.depot_by_id[vehicle.end_depot]
+    if end > min(vehicle.shift_end_s, depot.close_s):
+        return None
+    if vehicle.max_duration_s is not None and end - start_s > vehicle.max_duration_s:
+        return None
+    if brk is not None and break_start is None and not _break_off_duty(brk, start_s, end):
+        return None
+    return times, break_start, end
+
+
+def _break_off_duty(brk: DriverBreak, start_s: int, end_s: int) -> bool:
+    return end_s <= brk.latest_start_s or start_s >= brk.earliest_start_s + brk.duration_s
+
+
+def _best_timing(
+    problem: Problem, vehicle: Vehicle, nodes: list[_Node], start_s: int
+) -> tuple[list[tuple[int, int]], int | None, int] | None:
+    result = _forward(problem, vehicle, nodes, start_s, None)
+    if result is None and vehicle.driver_break is not None:
+        for gap in range(len(nodes) + 1):
+            result = _forward(problem, vehicle, nodes, start_s, gap)
+            if result is not None:
+                break
+    return result
+
+
+def schedule_route(
+    problem: Problem,
+    vehicle: Vehicle,
+    steps: Sequence[tuple[str, str]],
+    start_s: int | None = None,
+) -> Route | None:
+    """Timed route for `steps` ((kind, id) with kind "stop" or "unload"); None if infeasible."""
+    depot = problem.depot_by_id[vehicle.start_depot]
+    earliest_start = max(vehicle.shift_start_s, depot.open_s)
+    start = earliest_start if start_s is None else max(start_s, earliest_start)
+    nodes = _nodes(problem, steps)
+    timing = _best_timing(problem, vehicle, nodes, start)
+    if timing is None and start != earliest_start:
+        start = earliest_start
+        timing = _best_timing(problem, vehicle, nodes, start)
+    if timing is None:
+        return None
+    # Push the start later by the waiting that the windows allow, then re-time to be sure.
+    times, _, _ = timing
+    waited = 0
+    push = INF
+    t = start
+    prev = problem.location[vehicle.start_depot]
+    for node, (arrival, departure) in zip(nodes, times, strict=True):
+        raw = t + int(problem.duration_s[prev, node.loc])
+        waited += max(0, arrival - raw)
+        latest = max(b for a, b in node.windows if a <= arrival)
+        push = min(push, latest - arrival + waited)
+        t, prev = departure, node.loc
+    push = min(push, waited)
+    if 0 < push < INF:
+        later = _best_timing(problem, vehicle, nodes, start + push)
+        if later is not None:
+            start, timing = start + push, later
+    return _build(problem, vehicle, nodes, start, timing)
+
+
+def _build(
+    problem: Problem,
+    vehicle: Vehicle,
+    nodes: list[_Node],
+    start_s: int,
+    timing: tuple[list[tuple[int, int]], int | None, int],
+) -> Route:
+    times, break_start, end_s = timing
+    brk = vehicle.driver_break
+    on_board: dict[str, list[float]] = {}
+
+    def visit(kind: str, id_: str, arrival: int, departure: int) -> Visit:
+        by_stream = {s: (int(kg), m3) for s, (kg, m3) in on_board.items() if kg > 0 or m3 > 0}
+        return Visit(
+            kind=kind,
+            id=id_,
+            arrival_s=arrival,
+            departure_s=departure,
+            load_kg=sum(kg for kg, _ in by_stream.values()),
+            load_m3=sum(m3 for _, m3 in by_stream.values()),
+            load_by_stream=by_stream,
+        )
+
+    visits = [visit("depot_start", vehicle.start_depot, start_s, start_s)]
+    distance = 0
+    prev = problem.location[vehicle.start_depot]
+    for k, (node, (arrival, departure)) in enumerate(zip(nodes, times, strict=True)):
+        if break_start is not None and k == _gap_of(times, start_s, break_start, k):
+            visits.append(visit("break", "break", break_start, break_start + brk.duration_s))
+        if node.kind == "stop":
+            for stream, load in problem.stop_by_id[node.id].demand.items():
+                acc = on_board.setdefault(stream, [0, 0.0])
+                acc[0] += load.kg
+                acc[1] += load.m3
+        else:
+            accepted = problem.site_by_id[node.id].streams
+            on_board = {s: acc for s, acc in on_board.items() if s not in accepted}
+        visits.append(visit(node.kind, node.id, arrival, departure))
+        distance += int(problem.distance_m[prev, node.loc])
+        prev = node.loc
+    if break_start is not None and visits[-1].kind != "break" and not any(
+        v.kind == "break" for v in visits
+    ):
+        visits.append(visit("break", "break", break_start, break_start + brk.duration_s))
+    end_loc = problem.location[vehicle.end_depot]
+    distance += int(problem.distance_m[prev, end_loc])
+    visits.append(visit("depot_end", vehicle.end_depot, end_s, end_s))
+    duration = end_s - start_s
+    cost = (
+        vehicle.fixed_cost
+        + vehicle.cost_per_km * distance / 1000
+        + vehicle.cost_per_hour * duration / 3600
+    )
+    return Route(vehicle.id, tuple(visits), distance, duration, cost)
+
+
+def _gap_of(times: list[tuple[int, int]], start_s: int, break_start: int, k: int) -> int:
+    """The break goes before node k when it starts after the previous departure and before k."""
+    prev_departure = start_s if k == 0 else times[k - 1][1]
+    if prev_departure <= break_start < times[k][0]:
+        return k
+    return -1

@@ -1,0 +1,207 @@
+"""Plan a day: screen the stops, search with OR-Tools (optionally seeded by PyVRP), check, return.
+
+Every candidate plan goes through the independent checker; only a plan that passes is returned,
+and the cheapest passing one wins. Stops no truck can serve, or that the search left out, come
+back as `unassigned` with a reason; the solver never answers "no solution".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from routing.check import check_plan
+from routing.model import Problem
+from routing.ortools_engine import REQUIRED_PENALTY, OrtoolsModel, SolverSettings
+from routing.plan import Plan, Route, Unassigned
+from routing.schedule import schedule_route
+from routing.screen import (
+    DROPPED_OPTIONAL,
+    DROPPED_REQUIRED,
+    Compatibility,
+    compatibility,
+    screen,
+)
+
+
+class PlanCheckError(RuntimeError):
+    """No candidate plan passed the checker; a bug, reported with the violations found."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    phase: str
+    elapsed_s: float
+    fraction: float
+    best_cost: float | None = None
+
+
+@dataclass
+class SolveOptions:
+    """Search settings.
+
+    `initial_routes` maps a vehicle id to the ids it visits in order (stops, and optionally
+    disposal sites for unloads), e.g. yesterday's plan or a manager's sketch. `balance_weight`
+    is a cost per hour of spread between the earliest departure and the latest return, which
+    evens out workloads. `pyvrp_share` is the part of the time limit PyVRP may use to seed
+    OR-Tools (0 disables it; None gives PyVRP the whole budget when it supports the whole
+    model, with OR-Tools as the fallback, else half of it);
+    `solution_limit` caps OR-Tools solutions, for reproducible tests.
+    """
+
+    time_limit_s: float = 30.0
+    seed: int = 0
+    solution_limit: int | None = None
+    balance_weight: float = 0.0
+    initial_routes: Mapping[str, Sequence[str]] | None = None
+    pyvrp_share: float | None = None
+    pyvrp_iterations: int | None = None
+    on_progress: Callable[[Progress], None] | None = None
+
+
+def plan_objective(problem: Problem, plan: Plan) -> float:
+    """Cost plus penalties of what is left out, as the solver sees it (currency units)."""
+    penalty = 0.0
+    for item in plan.unassigned:
+        stop = problem.stop_by_id[item.id]
+        penalty += REQUIRED_PENALTY / 1e5 if stop.required else (stop.penalty or 0.0)
+    return plan.cost + penalty
+
+
+def _to_steps(problem: Problem, ids: Sequence[str]) -> list[tuple[str, str]]:
+    steps = []
+    for id_ in ids:
+        if id_ in problem.stop_by_id:
+            steps.append(("stop", id_))
+        elif id_ in problem.site_by_id:
+            steps.append(("unload", id_))
+    return steps
+
+
+def tidy_steps(steps: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop unloads with nothing collected since the last one; they only cost time."""
+    out: list[tuple[str, str]] = []
+    collected = False
+    for kind, id_ in steps:
+        if kind == "unload" and not collected:
+            continue
+        collected = kind == "stop"
+        out.append((kind, id_))
+    return out
+
+
+def assemble_plan(
+    problem: Problem,
+    routes: Sequence[tuple[str, int | None, list[tuple[str, str]]]],
+    screened: Sequence[Unassigned],
+    stats: dict,
+) -> Plan | None:
+    """Time each (vehicle, start, steps) route and list every stop not on a route."""
+    timed: list[Route] = []
+    served: set[str] = set()
+    for vehicle_id, start_s, steps in routes:
+        if not steps:
+            continue
+        vehicle = problem.vehicle_by_id[vehicle_id]
+        route = schedule_route(problem, vehicle, tidy_steps(steps), start_s)
+        if route is None:
+            return None
+        timed.append(route)
+        served.update(route.stop_ids)
+    done = served | {u.id for u in screened}
+    unassigned = list(screened) + [
+        Unassigned(s.id, DROPPED_REQUIRED if s.required else DROPPED_OPTIONAL)
+        for s in problem.stops if s.id not in done
+    ]
+    return Plan(tuple(timed), tuple(unassigned), stats)
+
+
+def _pyvrp_covers(problem: Problem, compat: Compatibility) -> bool:
+    """True when PyVRP models everything exactly, so OR-Tools only has to confirm and polish."""
+    return (
+        all(v.driver_break is None and v.max_collected_kg is None and v.max_collected_m3 is None
+            for v in problem.vehicles)
+        and all(len(s.time_windows) <= 1 for s in problem.stops)
+        and len(set(compat.streams.values())) == 1
+    )
+
+
+def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
+    options = options or SolveOptions()
+    began = time.monotonic()
+    deadline = began + options.time_limit_s
+    report = options.on_progress
+
+    def progress(phase: str, best: float | None = None) -> None:
+        if report is not None:
+            elapsed = time.monotonic() - began
+            report(Progress(phase, elapsed, min(1.0, elapsed / options.time_limit_s), best))
+
+    compat = compatibility(problem)
+    servable, screened = screen(problem, compat)
+    progress("screened")
+    candidates: list[tuple[Plan, list[str]]] = []
+    seed_routes: dict[str, list[tuple[str, str]]] | None = None
+
+    if options.initial_routes:
+        seed_routes = {v: _to_steps(problem, ids) for v, ids in options.initial_routes.items()}
+
+    share = options.pyvrp_share
+    if share is None:
+        share = 1.0 if _pyvrp_covers(problem, compat) else 0.5
+    if servable and share > 0:
+        from routing.pyvrp_engine import pyvrp_routes
+
+        budget = options.time_limit_s * share
+        found = pyvrp_routes(problem, compat, servable, budget, options.seed,
+                             options.pyvrp_iterations, lambda c: progress("pyvrp", c))
+        if found is not None:
+            plan = assemble_plan(problem, [(v, None, s) for v, s in found.items()], screened,
+                                 {"engine": "pyvrp"})
+            # PyVRP approximates breaks, multi-window stops and daily limits: a seed that
+            # breaks the full model is simply not used.
+            if plan is not None and not check_plan(problem, plan):
+                candidates.append((plan, []))
+                if seed_routes is None:
+                    seed_routes = found
+
+    covered = share >= 1.0 and any(not v for _, v in candidates)
+    if servable and not covered:
+        model = OrtoolsModel(problem, compat, servable)
+        progress("model built")
+        left = max(0.2 * options.time_limit_s * (share >= 1.0), deadline - time.monotonic(), 0.1)
+        settings = SolverSettings(
+            time_limit_s=left,
+            solution_limit=options.solution_limit,
+            balance_weight=options.balance_weight,
+            on_solution=lambda c: progress("ortools", c / 1e5),
+        )
+        result = model.solve(settings, seed_routes)
+        if result is not None:
+            routes, _ = result
+            plan = assemble_plan(problem, [(r.vehicle_id, r.start_s, r.steps) for r in routes],
+                                 screened, {"engine": "ortools"})
+            if plan is not None:
+                candidates.append((plan, check_plan(problem, plan)))
+    elif not servable:
+        candidates.append((Plan((), tuple(screened), {"engine": "none"}), []))
+
+    passing = [plan for plan, violations in candidates if not violations]
+    if not passing:
+        problems = [v for _, violations in candidates for v in violations]
+        if problems:
+            raise PlanCheckError("; ".join(problems[:10]))
+        empty = assemble_plan(problem, [], screened, {"engine": "none"})
+        assert empty is not None
+        passing = [empty]
+    best = min(passing, key=lambda p: plan_objective(problem, p))
+    stats = dict(best.stats)
+    stats["elapsed_s"] = round(time.monotonic() - began, 3)
+    stats["objective"] = round(plan_objective(problem, best), 6)
+    stats["candidates"] = [
+        {"engine": p.stats.get("engine"), "objective": round(plan_objective(problem, p), 6),
+         "violations": len(v)} for p, v in candidates
+    ]
+    progress("done", best.cost)
+    return Plan(best.routes, best.unassigned, stats)

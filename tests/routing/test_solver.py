@@ -1,0 +1,150 @@
+"""Focused behaviour of the solver on tiny problems (fixed seeds, solution limits)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from routing_factory import problem, scatter
+
+from routing.check import check_plan
+from routing.model import Depot, DisposalSite, DriverBreak, Load, Stop, TimeWindow, Vehicle
+from routing.screen import NO_STREAM, TOO_BIG, UNREACHABLE
+from routing.solver import Progress, SolveOptions, solve
+
+HOUR = 3600
+
+
+def fast(**kwargs) -> SolveOptions:
+    base = {"time_limit_s": 3.0, "solution_limit": 30, "pyvrp_iterations": 300, "seed": 1}
+    base.update(kwargs)
+    return SolveOptions(**base)
+
+
+def kinds(plan, vehicle_id: str) -> list[str]:
+    route = plan.route_of(vehicle_id)
+    assert route is not None
+    return [v.kind for v in route.visits]
+
+
+@pytest.mark.parametrize("pyvrp_share", [0.0, None])
+def test_half_capacity_truck_unloads_mid_route(pyvrp_share) -> None:
+    rng = random.Random(3)
+    stops = [(Stop(f"s{i}", {"mixed": Load(kg=500)}, service_s=60), xy)
+             for i, xy in enumerate(scatter(rng, 10))]
+    p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L", unload_s=900), (2000, 2000))],
+                [Vehicle("T1", capacity_kg=2500, start_depot="D", cost_per_km=1.0)], stops)
+    plan = solve(p, fast(pyvrp_share=pyvrp_share))
+    assert check_plan(p, plan) == []
+    assert not plan.unassigned
+    seq = kinds(plan, "T1")
+    assert seq.count("unload") >= 2
+    last_stop = max(i for i, k in enumerate(seq) if k == "stop")
+    first_unload = seq.index("unload")
+    assert first_unload < last_stop  # an unload between stops: the landfill mid-route
+    assert seq[-2] == "unload"  # and always before going home
+    route = plan.route_of("T1")
+    assert all(v.load_kg <= 2500 for v in route.visits)
+
+
+def test_break_lands_in_its_window() -> None:
+    rng = random.Random(5)
+    stops = [(Stop(f"s{i}", {"mixed": Load(kg=10)}, service_s=1200), xy)
+             for i, xy in enumerate(scatter(rng, 12))]
+    brk = DriverBreak(11 * HOUR, 12 * HOUR, HOUR)
+    vehicle = Vehicle("T1", 10_000, "D", shift_start_s=8 * HOUR, shift_end_s=17 * HOUR,
+                      driver_break=brk)
+    p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L", unload_s=600), (100, 100))],
+                [vehicle], stops)
+    plan = solve(p, fast())
+    assert check_plan(p, plan) == []
+    route = plan.route_of("T1")
+    breaks = [v for v in route.visits if v.kind == "break"]
+    assert len(breaks) == 1
+    assert 11 * HOUR <= breaks[0].arrival_s <= 12 * HOUR
+    assert breaks[0].departure_s - breaks[0].arrival_s == HOUR
+
+
+def test_impossible_window_is_unassigned_with_reason() -> None:
+    stops = [
+        (Stop("early", {"mixed": Load(kg=10)}, time_windows=(TimeWindow(5 * HOUR, 5 * HOUR),)),
+         (3000, 0)),
+        (Stop("fine", {"mixed": Load(kg=10)}), (100, 0)),
+        (Stop("huge", {"mixed": Load(kg=99_999)}), (200, 0)),
+        (Stop("bio", {"organics": Load(kg=5)}), (300, 0)),
+    ]
+    vehicle = Vehicle("T1", 1000, "D", shift_start_s=6 * HOUR, shift_end_s=14 * HOUR)
+    p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L"), (50, 50))], [vehicle], stops)
+    plan = solve(p, fast())
+    assert check_plan(p, plan) == []
+    reasons = {u.id: u.reason for u in plan.unassigned}
+    assert reasons == {
+        "early": UNREACHABLE,
+        "huge": TOO_BIG,
+        "bio": NO_STREAM.format(stream="organics"),
+    }
+    assert plan.route_of("T1").stop_ids == ["fine"]
+
+
+def test_recyclables_never_on_mixed_only_truck() -> None:
+    rng = random.Random(7)
+    pts = scatter(rng, 16)
+    stops = [(Stop(f"m{i}", {"mixed": Load(kg=100)}), xy) for i, xy in enumerate(pts[:8])]
+    stops += [(Stop(f"r{i}", {"recyclables": Load(kg=50, m3=0.5)}), xy)
+              for i, xy in enumerate(pts[8:])]
+    sites = [(DisposalSite("L", streams={"mixed"}), (0, 4000)),
+             (DisposalSite("R", streams={"recyclables"}, kind="recycling"), (4000, 0))]
+    vehicles = [Vehicle("MIX", 5000, "D", streams={"mixed"}),
+                Vehicle("REC", 5000, "D", streams={"recyclables"}, capacity_m3=10.0)]
+    p = problem([(Depot("D"), (0, 0))], sites, vehicles, stops)
+    plan = solve(p, fast())
+    assert check_plan(p, plan) == []
+    assert not plan.unassigned
+    mixed = plan.route_of("MIX")
+    assert mixed is not None
+    assert all(s.startswith("m") for s in mixed.stop_ids)
+    assert all(v.id == "L" for v in mixed.visits if v.kind == "unload")
+    rec = plan.route_of("REC")
+    assert all(s.startswith("r") for s in rec.stop_ids)
+    assert all(v.id == "R" for v in rec.visits if v.kind == "unload")
+
+
+def test_optional_stop_with_low_penalty_is_skipped() -> None:
+    stops = [(Stop("near", {"mixed": Load(kg=1)}), (10, 0)),
+             (Stop("far", {"mixed": Load(kg=1)}, required=False, penalty=0.01), (90_000, 0))]
+    p = problem([(Depot("D"), (0, 0))], [], [Vehicle("T", 100, "D")], stops)
+    plan = solve(p, fast())
+    assert check_plan(p, plan) == []
+    assert [(u.id, u.reason) for u in plan.unassigned] == [
+        ("far", "not served in the time limit (penalty lower than cost)")]
+
+
+def test_warm_start_and_progress() -> None:
+    rng = random.Random(11)
+    stops = [(Stop(f"s{i}", {"mixed": Load(kg=100)}, service_s=30), xy)
+             for i, xy in enumerate(scatter(rng, 12))]
+    vehicles = [Vehicle("A", 800, "D"), Vehicle("B", 800, "D")]
+    p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L", unload_s=300), (3000, 3000))],
+                vehicles, stops)
+    seen: list[Progress] = []
+    warm = {"A": [f"s{i}" for i in range(6)] + ["L"], "B": [f"s{i}" for i in range(6, 12)]}
+    plan = solve(p, fast(pyvrp_share=0.0, initial_routes=warm, balance_weight=5.0,
+                         on_progress=seen.append))
+    assert check_plan(p, plan) == []
+    assert not plan.unassigned
+    assert seen and seen[-1].phase == "done"
+    assert all(0.0 <= s.fraction <= 1.0 for s in seen)
+
+
+def test_plan_dict_schema() -> None:
+    stops = [(Stop("s1", {"mixed": Load(kg=5, m3=0.1)}, service_s=60), (500, 0))]
+    p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L", unload_s=60), (0, 500))],
+                [Vehicle("T", 100, "D", cost_per_km=2.0, cost_per_hour=10.0)], stops)
+    data = solve(p, fast()).to_dict()
+    route = data["routes"][0]
+    assert [v["kind"] for v in route["visits"]] == ["depot_start", "stop", "unload", "depot_end"]
+    assert route["visits"][1]["load"] == {"kg": 5, "m3": 0.1,
+                                          "by_stream": {"mixed": {"kg": 5, "m3": 0.1}}}
+    assert route["visits"][2]["load"]["kg"] == 0
+    assert data["totals"]["distance_m"] == route["distance_m"] > 0
+    assert data["unassigned"] == []
