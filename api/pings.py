@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -87,7 +88,9 @@ async def osmand(device_token: str, request: Request) -> StoredResult:
     The token in the path identifies the device; the app's ``id`` is recorded as sent.
     """
     store = _store(request)
-    device = await run_in_threadpool(device_from_token, store, device_token, "device_token")
+    device = store.cached_device(device_token) or await run_in_threadpool(
+        device_from_token, store, device_token, "device_token"
+    )
     params: dict[str, Any] = dict(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     now = datetime.now(UTC)
@@ -108,10 +111,11 @@ async def osmand(device_token: str, request: Request) -> StoredResult:
     except PingError as exc:
         raise ApiError(400, str(exc), field=exc.field) from exc
     with request.app.state.inflight.slot(device.id):
-        result = await run_in_threadpool(
-            store.insert_pings, device.id, found, "osmand", client_id and client_id[:200]
+        future, total = store.submit_pings(
+            device.id, found, "osmand", client_id and client_id[:200]
         )
-    return StoredResult(accepted=result.accepted, duplicates=result.duplicates)
+        accepted = await asyncio.wrap_future(future)
+    return StoredResult(accepted=accepted, duplicates=total - accepted)
 
 
 async def _json_body(request: Request) -> dict[str, Any]:

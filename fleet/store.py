@@ -12,6 +12,7 @@ import json
 import secrets
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from fleet.pings import Ping
+from fleet.writer import GroupWriter
 
 metadata = MetaData()
 
@@ -141,8 +143,10 @@ class Store:
         metadata.create_all(self.engine)
         self._tokens: dict[str, Device] = {}
         self._tokens_lock = threading.Lock()
+        self._writer = GroupWriter(self._write_batch)
 
     def close(self) -> None:
+        self._writer.close()
         self.engine.dispose()
 
     # -- devices ---------------------------------------------------------------------------
@@ -162,12 +166,16 @@ class Store:
             ).one()
         return Device(id=row.id, name=name, vehicle=vehicle), token
 
-    def device_for_token(self, token: str) -> Device | None:
-        digest = hash_token(token)
+    def cached_device(self, token: str) -> Device | None:
+        """The device of a token seen before, without touching the database."""
         with self._tokens_lock:
-            cached = self._tokens.get(digest)
+            return self._tokens.get(hash_token(token))
+
+    def device_for_token(self, token: str) -> Device | None:
+        cached = self.cached_device(token)
         if cached is not None:
             return cached
+        digest = hash_token(token)
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(devices.c.id, devices.c.name, devices.c.vehicle).where(
@@ -198,10 +206,13 @@ class Store:
         return [Device(id=r.id, name=r.name, vehicle=r.vehicle) for r in rows]
 
     # -- pings -----------------------------------------------------------------------------
-    def insert_pings(
+    def submit_pings(
         self, device_id: int, items: Iterable[Ping], source: str, client_id: str | None = None
-    ) -> InsertResult:
-        """Store pings in one committed transaction; (device, time) already stored are skipped."""
+    ) -> tuple[Future[int], int]:
+        """Queue pings for the next group commit; returns (future accepted count, pings given).
+
+        The future resolves after the transaction holding the rows has committed.
+        """
         received = to_us(datetime.now(UTC))
         rows: dict[int, dict[str, Any]] = {}
         total = 0
@@ -227,14 +238,38 @@ class Store:
                 },
             )
         if not rows:
-            return InsertResult(0, 0)
+            done: Future[int] = Future()
+            done.set_result(0)
+            return done, total
+        return self._writer.submit(list(rows.values())), total
+
+    def insert_pings(
+        self, device_id: int, items: Iterable[Ping], source: str, client_id: str | None = None
+    ) -> InsertResult:
+        """Store pings and wait for the commit; (device, time) already stored are skipped."""
+        future, total = self.submit_pings(device_id, items, source, client_id)
+        stored = future.result()
+        return InsertResult(accepted=stored, duplicates=total - stored)
+
+    def _write_batch(self, requests: list[list[dict[str, Any]]]) -> list[int]:
+        """One transaction for many requests; each learns how many of its rows were new."""
         insert = (postgresql.insert if not self.is_sqlite else sqlite.insert)(pings)
         statement = insert.on_conflict_do_nothing(
             index_elements=["device_id", "time_us"]
-        ).returning(pings.c.time_us)
+        ).returning(pings.c.device_id, pings.c.time_us)
+        every = [row for rows in requests for row in rows]
         with self.engine.begin() as conn:
-            stored = len(conn.execute(statement, list(rows.values())).all())
-        return InsertResult(accepted=stored, duplicates=total - stored)
+            new = {(r.device_id, r.time_us) for r in conn.execute(statement, every)}
+        counts = []
+        for rows in requests:
+            count = 0
+            for row in rows:
+                key = (row["device_id"], row["time_us"])
+                if key in new:
+                    new.discard(key)  # a later request with the same ping is the duplicate
+                    count += 1
+            counts.append(count)
+        return counts
 
     def pings(
         self,
