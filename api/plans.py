@@ -33,17 +33,22 @@ def _store(request: Request) -> Store:
     return request.app.state.store
 
 
+def _route_id(route: dict[str, Any]) -> Any:
+    """A plan.json route is named by its vehicle (``vehicle_id``); an explicit ``id`` wins."""
+    return route.get("id") or route.get("vehicle_id")
+
+
 def _route_ids(plan: dict[str, Any]) -> list[str]:
     routes = plan.get("routes")
     if not isinstance(routes, list):
         raise ApiError(422, "plan.routes must be a list", field="plan.routes")
     ids = []
     for i, route in enumerate(routes):
-        if not isinstance(route, dict) or not isinstance(
-            route.get("id", route.get("vehicle")), str
-        ):
-            raise ApiError(422, f"plan.routes[{i}] needs a text 'id'", field=f"plan.routes.{i}.id")
-        ids.append(route.get("id", route.get("vehicle")))
+        if not isinstance(route, dict) or not isinstance(_route_id(route), str):
+            raise ApiError(
+                422, f"plan.routes[{i}] needs a text 'vehicle_id'", field=f"plan.routes.{i}"
+            )
+        ids.append(_route_id(route))
     return ids
 
 

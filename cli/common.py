@@ -14,9 +14,11 @@ from geodata.boundary import BoundaryError, read_boundary
 from geodata.matrix import MatrixError
 from geodata.osm import StreetsError, load_streets
 from geodata.osm_filter import OsmFileError
+from geodata.scenario import ScenarioError
 from geodata.sites import PointsError
 from geodata.speeds import SpeedTable, SpeedTableError
 from geodata.streets import StreetGraph
+from routing.model import ProblemError
 
 err = Console(stderr=True)
 out = Console()
@@ -26,6 +28,8 @@ INPUT_ERRORS = (
     MatrixError,
     OsmFileError,
     PointsError,
+    ProblemError,
+    ScenarioError,
     SpeedTableError,
     StreetsError,
 )

@@ -169,15 +169,31 @@ def edge_weights(graph: StreetGraph) -> tuple[NDArray[np.int64], NDArray[np.int6
 
 
 def _point_network(graph: StreetGraph, points: SnappedPoints) -> _PointNetwork:
-    n_nodes, n_points = graph.n_nodes, len(points)
+    n_nodes = graph.n_nodes
     duration_ms, distance_dm = edge_weights(graph)
-    # Every (edge, position) where a point sits: its own edge, and the twin of a two-way street.
-    twin = graph.edge_reverse[points.edge]
+    # Points at exactly the same place share one node: they cost nothing to each other in either
+    # order (two stops at one corner must not need a lap of the block).
+    by_place = np.lexsort((points.fraction, points.edge))
+    new_place = np.ones(len(points), dtype=bool)
+    new_place[1:] = (np.diff(points.edge[by_place]) != 0) | (
+        np.diff(points.fraction[by_place]) != 0
+    )
+    place_of = np.empty(len(points), dtype=np.int64)
+    place_of[by_place] = np.cumsum(new_place) - 1
+    places = by_place[new_place]  # one representative point per place, in along-edge order
+    n_points = len(places)
+    edge, fraction = points.edge[places].astype(np.int64), points.fraction[places]
+    # Every (edge, position) where a place is: its own edge, and the twin of a two-way street.
+    twin = graph.edge_reverse[edge]
     both = twin >= 0
-    occ_edge = np.concatenate([points.edge, twin[both]]).astype(np.int64)
-    occ_frac = np.concatenate([points.fraction, 1.0 - points.fraction[both]])
+    occ_edge = np.concatenate([edge, twin[both]]).astype(np.int64)
+    occ_frac = np.concatenate([fraction, 1.0 - fraction[both]])
     occ_node = np.concatenate([np.arange(n_points), np.flatnonzero(both)]) + n_nodes
-    order = np.lexsort((occ_frac, occ_edge))
+    # Places whose positions tie after rounding (1 - f) must meet in opposite orders on the two
+    # directions of a street: the twin's tie-break reverses the forward order.
+    forward_rank = np.arange(n_points)
+    tiebreak = np.concatenate([forward_rank, -forward_rank[both]])
+    order = np.lexsort((tiebreak, occ_frac, occ_edge))
     occ_edge, occ_frac, occ_node = occ_edge[order], occ_frac[order], occ_node[order]
 
     # Each occurrence starts a piece of its edge: from the previous occurrence (or the edge's
@@ -219,7 +235,7 @@ def _point_network(graph: StreetGraph, points: SnappedPoints) -> _PointNetwork:
         arc_edge=arc_edge[arcs].astype(np.int64),
         arc_start=arc_start[arcs],
         arc_end=arc_end[arcs],
-        point_node=rank[np.arange(n_points) + n_nodes],
+        point_node=rank[place_of + n_nodes],
     )
 
 

@@ -9,6 +9,7 @@ truck speeds. The result is cached by the file's content so a reload takes a mom
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -66,7 +67,10 @@ def load_streets(
         folder = default_cache_dir() if cache_dir in (None, True) else Path(cache_dir)
         cache_path = folder / f"streets-{_cache_key(path, boundary, buffer_m, speeds)}.pkl"
         cached = StreetGraph.load(cache_path)
-        if cached is not None:
+        if cached is not None:  # same content, maybe another path or label: report this call's
+            cached.report = dataclasses.replace(
+                cached.report, source=str(path), boundary=boundary_label
+            )
             return cached
     graph = _build(path, boundary, boundary_label, buffer_m, speeds)
     if cache_path is not None:

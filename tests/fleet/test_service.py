@@ -191,7 +191,7 @@ def test_positions_public_and_latest(client: TestClient) -> None:
 
 def test_plans_and_assignments(client: TestClient) -> None:
     device_id, _ = new_device(client)
-    plan = {"routes": [{"id": "R1", "vehicle": "T1", "visits": []}], "unassigned": []}
+    plan = {"routes": [{"vehicle_id": "R1", "visits": []}], "unassigned": []}
     body = {"date": "2026-11-24", "plan": plan, "assignments": {"R1": device_id}}
     assert client.post("/api/v1/plans", json=body).status_code == 401
     created = client.post("/api/v1/plans", json=body, headers=admin_headers())

@@ -1,0 +1,149 @@
+"""``basuracero plan``: a day's routes for the trucks, checked, written as plan.json."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.common import err, input_errors, out
+from geodata.osm import load_streets
+from geodata.scenario import Scenario, ScenarioError, build_scenario, vehicles_from_config
+from geodata.sites import read_points
+from geodata.snap import DEFAULT_MAX_SNAP_M
+from routing.check import check_plan
+from routing.model import ProblemError
+from routing.plan import Plan
+from routing.solver import Progress as SolveProgress
+from routing.solver import SolveOptions, solve
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "florencia-de-mora"
+
+
+def load_scenario(osm: Path, points: Path, sites: Path, fleet: Path, max_snap_m: float) -> Scenario:
+    """Read the four inputs and build the routing problem (errors name file, id and field)."""
+    try:
+        config = tomllib.loads(fleet.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"{fleet}: cannot read fleet file: {exc}") from exc
+    vehicles = vehicles_from_config(config, str(fleet))
+    graph = load_streets(osm)
+    return build_scenario(graph, read_points(points), read_points(sites), vehicles, max_snap_m)
+
+
+def solve_scenario(scenario: Scenario, time_limit_s: float, seed: int, quiet: bool = False) -> Plan:
+    """Solve with a progress bar; the plan returned has passed the independent checker."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[best]}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Planificando / planning", total=1.0, best="")
+
+        def report(p: SolveProgress) -> None:
+            best = "" if p.best_cost is None else f"S/ {p.best_cost:,.0f}"
+            bar.update(task, completed=p.fraction, description=p.phase, best=best)
+
+        plan = solve(
+            scenario.problem, SolveOptions(time_limit_s=time_limit_s, seed=seed, on_progress=report)
+        )
+    problems = check_plan(scenario.problem, plan)
+    if problems:  # the solver checks too; this is the last guard before anything is written
+        raise ProblemError("plan failed the checker: " + "; ".join(problems[:5]))
+    return scenario.complete(plan)
+
+
+def plan_document(scenario: Scenario, plan: Plan, service_date: str | None) -> dict[str, Any]:
+    """plan.json: the routing schema plus where each place is, for maps and the fleet service."""
+    document = plan.to_dict()
+    kinds = {d.id: "depot" for d in scenario.problem.depots}
+    kinds |= {s.id: s.kind for s in scenario.problem.sites}
+    document["places"] = {
+        pid: {
+            "lon": round(float(lon), 7),
+            "lat": round(float(lat), 7),
+            "kind": kinds.get(pid, "stop"),
+            "name": scenario.names.get(pid, ""),
+        }
+        for pid, (lon, lat) in zip(
+            scenario.snapped.ids, scenario.snapped.lonlat.tolist(), strict=True
+        )
+    }
+    document["date"] = service_date
+    document["generated_at"] = (
+        datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
+    document["attribution"] = "© OpenStreetMap contributors"
+    return document
+
+
+def write_json(document: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def summary_table(plan: Plan) -> Table:
+    table = Table(title="Rutas / routes")
+    for column in ("Camión", "Paradas", "Descargas", "kg", "km", "Salida", "Regreso", "S/"):
+        table.add_column(column, justify="right" if column not in ("Camión",) else "left")
+    for route in plan.routes:
+        visits = route.visits
+        kg = sum(
+            v.load_kg - prev.load_kg for prev, v in itertools.pairwise(visits) if v.kind == "stop"
+        )
+        table.add_row(
+            route.vehicle_id,
+            str(len(route.stop_ids)),
+            str(sum(v.kind == "unload" for v in visits)),
+            f"{kg:,}",
+            f"{route.distance_m / 1000:,.1f}",
+            hhmm(visits[0].departure_s),
+            hhmm(visits[-1].arrival_s),
+            f"{route.cost:,.0f}",
+        )
+    return table
+
+
+def plan(
+    osm: Path = typer.Option(DEMO / "streets.osm.pbf", "--osm", help="OSM street file."),
+    points: Path = typer.Option(DEMO / "points.csv", "--points", help="Collection points."),
+    sites: Path = typer.Option(DEMO / "sites.csv", "--sites", help="Depots and disposal sites."),
+    fleet: Path = typer.Option(DEMO / "fleet.toml", "--fleet", help="Trucks (TOML)."),
+    out_file: Path = typer.Option(Path("plan.json"), "--out", help="Where to write plan.json."),
+    time_limit: float = typer.Option(30.0, "--time-limit", min=0.5, help="Seconds of search."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same plan)."),
+    service_date: str | None = typer.Option(None, "--date", help="Service date YYYY-MM-DD."),
+    max_snap_m: float = typer.Option(DEFAULT_MAX_SNAP_M, "--max-snap-m", min=0.1),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Planifica las rutas del día (plan the day's routes; demo data by default)."""
+    with input_errors():
+        scenario = load_scenario(osm, points, sites, fleet, max_snap_m)
+        result = solve_scenario(scenario, time_limit, seed, quiet)
+    write_json(plan_document(scenario, result, service_date), out_file)
+    out.print(summary_table(result))
+    served = sum(len(r.stop_ids) for r in result.routes)
+    out.print(
+        f"{served} paradas atendidas, {len(result.unassigned)} sin asignar; "
+        f"{result.distance_m / 1000:,.1f} km; S/ {result.cost:,.0f}. Plan verificado → {out_file}"
+    )
+    for item in result.unassigned[:20]:
+        err.print(f"sin asignar / unassigned {item.id}: {item.reason}", highlight=False)

@@ -1,0 +1,107 @@
+"""``basuracero plan`` on the bundled demo: a checked plan.json in the documented schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from cli.plan_cmd import DEMO, load_scenario, solve_scenario
+from geodata.scenario import ScenarioError, sites_from_points
+from geodata.sites import read_points
+from routing.check import check_plan
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASURACERO_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def demo_scenario(max_snap_m: float = 60.0):
+    return load_scenario(
+        DEMO / "streets.osm.pbf",
+        DEMO / "points.csv",
+        DEMO / "sites.csv",
+        DEMO / "fleet.toml",
+        max_snap_m,
+    )
+
+
+def test_demo_plan_json(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = runner.invoke(
+        app, ["plan", "--out", str(out), "--time-limit", "3", "--quiet", "--date", "2026-11-24"]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    stops = {pid for pid, p in plan["places"].items() if p["kind"] == "stop"}
+    served = [v["id"] for r in plan["routes"] for v in r["visits"] if v["kind"] == "stop"]
+    unassigned = {u["id"] for u in plan["unassigned"]}
+    assert sorted(served) == sorted(set(served))  # nobody twice
+    assert set(served) | unassigned == stops and not set(served) & unassigned
+    for route in plan["routes"]:
+        kinds = [v["kind"] for v in route["visits"]]
+        assert kinds[0] == "depot_start" and kinds[-1] == "depot_end"
+        assert kinds[-2] == "unload"  # always unload before going home
+        times = [v["arrival_s"] for v in route["visits"]]
+        assert times == sorted(times)
+    assert plan["totals"]["distance_m"] == sum(r["distance_m"] for r in plan["routes"])
+    assert plan["date"] == "2026-11-24"
+    assert plan["attribution"] == "© OpenStreetMap contributors"
+
+
+def test_small_fleet_unloads_mid_route_and_passes_the_checker() -> None:
+    """With one small truck, the day needs several landfill trips, all checked."""
+    scenario = demo_scenario()
+    small = [v for v in scenario.problem.vehicles if v.id == "B1"]
+    long_day = replace(small[0], capacity_kg=2500, shift_end_s=18 * 3600, max_duration_s=12 * 3600)
+    problem = replace(scenario.problem, vehicles=[long_day])
+    scenario.problem = problem
+    plan = solve_scenario(scenario, time_limit_s=5, seed=1, quiet=True)
+    assert check_plan(problem, plan) == []  # independent of the solver's own check
+    unloads = [v for r in plan.routes for v in r.visits if v.kind == "unload"]
+    assert len(unloads) >= 2
+    for route in plan.routes:
+        assert all(visit.load_kg <= 2500 for visit in route.visits)
+
+
+def test_far_stop_is_unassigned_with_its_reason(tmp_path: Path) -> None:
+    points = tmp_path / "points.csv"
+    rows = (DEMO / "points.csv").read_text(encoding="utf-8").splitlines()[:6]
+    rows.append("FAR,-79.2,-8.3,Nowhere,10,0.1,30,mixed")
+    points.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "plan.json"
+    result = runner.invoke(
+        app, ["plan", "--points", str(points), "--out", str(out), "--time-limit", "2", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    unassigned = json.loads(out.read_text(encoding="utf-8"))["unassigned"]
+    assert unassigned == [{"id": "FAR", "reason": unassigned[0]["reason"]}]
+    assert "from any drivable street" in unassigned[0]["reason"]
+
+
+def test_bad_fleet_file_names_vehicle_and_field(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text(
+        '[[vehicle]]\nid = "T9"\nstart_depot = "DEP-FDM"\ncapacity_kg = 5000\nshift_start = "6h"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["plan", "--fleet", str(fleet), "--out", str(tmp_path / "p.json"), "--quiet"]
+    )
+    assert result.exit_code == 2
+    assert "vehicle 'T9'" in result.stderr and "'6h'" in result.stderr
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_unknown_site_kind_is_refused(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.csv"
+    sites.write_text("id,lon,lat,kind\nD,-79.0233798,-8.0829087,garage\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="field 'kind' = 'garage'"):
+        sites_from_points(read_points(sites))
