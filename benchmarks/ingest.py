@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -130,40 +132,110 @@ async def batch_load(
 async def osmand_load(
     base: str, devices: list[tuple[int, str]], seconds: float, interval: float | None, offset: int
 ) -> tuple[int, int, list[float]]:
+    """Each truck on its own keep-alive connection sends one ping, waits for the answer, and
+    (with ``interval``) sleeps until its next report. A minimal HTTP/1.1 client on asyncio
+    streams keeps the load generator's own cost far below the server's."""
+    host, port = base.removeprefix("http://").split(":")
     stop = time.perf_counter() + seconds
     ok = errors = 0
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=len(devices), max_keepalive_connections=len(devices))
 
-    async def truck(k: int, token: str, http: httpx.AsyncClient) -> None:
+    async def truck(k: int, token: str) -> None:
         nonlocal ok, errors
-        i = 0
+        reader, writer = await asyncio.open_connection(host, int(port))
         await asyncio.sleep((k / len(devices)) * (interval or 0))
-        while time.perf_counter() < stop:
-            began = time.perf_counter()
-            params = {
-                "id": str(k),
-                "lat": "-8.08",
-                "lon": "-79.02",
-                "speed": "5",
-                "timestamp": stamp(k, offset + i),
-            }
-            try:
-                r = await http.get(f"/osmand/{token}", params=params)
-                if r.status_code == 200:
+        i = 0
+        try:
+            while time.perf_counter() < stop:
+                began = time.perf_counter()
+                path = (
+                    f"/osmand/{token}?id={k}&lat=-8.08&lon=-79.02&speed=5"
+                    f"&timestamp={stamp(k, offset + i)}"
+                )
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                await writer.drain()
+                status = int((await reader.readline()).split()[1])
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode().partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                latencies.append(time.perf_counter() - began)
+                if status == 200:
                     ok += 1
                 else:
                     errors += 1
-            except httpx.HTTPError:
-                errors += 1
-            latencies.append(time.perf_counter() - began)
-            i += 1
-            if interval:
-                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
+                i += 1
+                if interval:
+                    await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
+        finally:
+            writer.close()
 
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        await asyncio.gather(*(truck(k, tok, http) for k, (_, tok) in enumerate(devices)))
+    await asyncio.gather(*(truck(k, tok) for k, (_, tok) in enumerate(devices)))
     return ok, errors, latencies
+
+
+WRK_SCRIPT = """
+tokens = {}
+for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local tok = tokens[(counter % #tokens) + 1]
+  local t = 1767243600 + counter * 2 + tid + math.random() / 2
+  return wrk.format("GET", "/osmand/" .. tok ..
+    "?lat=-8.08&lon=-79.02&speed=5&timestamp=" .. string.format("%.6f", t))
+end
+"""
+
+
+def wrk_saturation(
+    base: str, devices: list[tuple[int, str]], seconds: float, tmp: Path
+) -> tuple[int, int, dict[str, float]] | None:
+    """OsmAnd load from wrk (C, epoll): the Python client cannot saturate the server alone.
+
+    Returns (requests answered 2xx, errors, latency percentiles in ms) or None without wrk.
+    """
+    if shutil.which("wrk") is None:
+        return None
+    tokens = tmp / "tokens.txt"
+    tokens.write_text("\n".join(t for _, t in devices) + "\n", encoding="utf-8")
+    script = tmp / "osmand.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{len(devices)}",
+            f"-d{seconds:g}s",
+            "--latency",
+            "-s",
+            str(script),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BENCH_TOKENS": str(tokens)},
+        check=True,
+    ).stdout
+    total = int(re.search(r"(\d+) requests in", done).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", done)
+    errors = int(bad.group(1)) if bad else 0
+    timeouts = re.search(r"timeout (\d+)", done)
+    errors += int(timeouts.group(1)) if timeouts else 0
+    latency = {}
+    for q in ("50", "99"):
+        found = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", done, re.MULTILINE)
+        if found:
+            value, unit = float(found.group(1)), found.group(2)
+            latency[q] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    return total - int(bad.group(1) if bad else 0), errors, latency
 
 
 def ms(values: list[float], q: float) -> float:
@@ -181,12 +253,23 @@ def run(label: str, db_url: str, args: argparse.Namespace) -> None:
             f"({args.batch_clients} clients × {args.batch} pings; p50 {ms(lat, 50):.0f} ms, "
             f"p99 {ms(lat, 99):.0f} ms)   target ≥ 5,000 pings/s"
         )
-        ok, err, lat = asyncio.run(osmand_load(base, devices, args.seconds, None, 0))
-        print(
-            f"[{label}] OsmAnd saturation: {ok / args.seconds:,.0f} req/s with {args.trucks} "
-            f"clients (p50 {ms(lat, 50):.0f} ms, p99 {ms(lat, 99):.0f} ms, {err} errors)"
-            "   target ≥ 500 req/s"
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            measured = wrk_saturation(base, devices, args.seconds, Path(tmp))
+        if measured is not None:
+            ok, err, pct = measured
+            print(
+                f"[{label}] OsmAnd saturation (wrk): {ok / args.seconds:,.0f} req/s with "
+                f"{args.trucks} connections (p50 {pct.get('50', float('nan')):.0f} ms, "
+                f"p99 {pct.get('99', float('nan')):.0f} ms, {err} errors)   target ≥ 500 req/s"
+            )
+        else:
+            ok, err, lat = asyncio.run(osmand_load(base, devices, args.seconds, None, 0))
+            print(
+                f"[{label}] OsmAnd saturation (python clients; install wrk for more): "
+                f"{ok / args.seconds:,.0f} req/s with {args.trucks} clients (p50 "
+                f"{ms(lat, 50):.0f} ms, p99 {ms(lat, 99):.0f} ms, {err} errors)"
+                "   target ≥ 500 req/s"
+            )
         ok2, err2, lat2 = asyncio.run(osmand_load(base, devices, args.seconds, 1.0, 500_000))
         print(
             f"[{label}] OsmAnd {args.trucks} trucks every 1 s: {ok2 / args.seconds:,.0f} req/s,"
@@ -200,9 +283,10 @@ def run(label: str, db_url: str, args: argparse.Namespace) -> None:
     stored = store.count_pings()
     store.close()
     expected = accepted + ok + ok2
+    # A request that timed out on the client may still have been committed: stored ≥ acknowledged.
     print(
         f"[{label}] stored rows: {stored:,}; acknowledged: {expected:,}; "
-        f"{'nothing lost' if stored == expected else 'MISMATCH'}"
+        f"{'nothing lost' if stored >= expected else 'LOST PINGS'}"
     )
 
 
