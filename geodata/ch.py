@@ -1,7 +1,7 @@
 """Contraction hierarchy (CH) and bucket many-to-many queries on the packed-key street graph.
 
-Why: a matrix by plain Dijkstra explores most of the city once per source. A CH spends a few
-seconds once per graph (the result is plain numpy arrays, so it is cached with the graph) ranking
+Why: a matrix by plain Dijkstra explores most of the city once per source. A CH spends a second
+or two once per graph (the result is plain numpy arrays, so it is cached with the graph) ranking
 the nodes and adding *shortcut* arcs, after which every shortest path climbs to a top node and
 descends. A source or target then only needs a small upward search; the many-to-many matrix comes
 from meeting the two kinds of search in per-node buckets (Knopp et al., 2007).
@@ -442,8 +442,7 @@ def build_hierarchy(
 ) -> Hierarchy:
     """Contract the graph of arcs ``tail[i] -> head[i]`` (packed-key ``weight[i]``, ≥ 0)."""
     tail, head, weight = _clean_arcs(n_nodes, tail, head, weight)
-    pool_size = 8 * len(tail) + 8 * n_nodes + 64
-    rec_size = 4 * len(tail) + 64
+    pool_size, rec_size = _initial_room(n_nodes, len(tail))
     while True:
         status, rank, rec, n_rec = _contract_all(n_nodes, tail, head, weight, pool_size, rec_size)
         if status == 0:
@@ -462,6 +461,11 @@ def build_hierarchy(
         *up_csr,
         *down_csr,
     )
+
+
+def _initial_room(n_nodes: int, n_arcs: int) -> tuple[int, int]:
+    """Pool entries and hierarchy arcs to start with: road networks rarely need a retry."""
+    return 8 * n_arcs + 8 * n_nodes + 64, 4 * n_arcs + 64
 
 
 def _rank_of(rank: NDArray[np.int64], nodes: NDArray[np.int64]) -> NDArray[np.int64]:

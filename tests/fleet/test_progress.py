@@ -1,0 +1,146 @@
+"""Progress against the plan, from simulated trucks driving the demo's real streets."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString
+
+from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from fleet.matching import Matcher
+from fleet.progress import StopPlace, local_moment, missed_rows, route_progress
+from fleet.simulate import track_along
+from geodata.scenario import Scenario
+
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, dict, Matcher]:
+    """A one-truck plan over 40 demo stops, and a matcher on the demo streets."""
+    cache = tmp_path_factory.mktemp("cache")
+    import os
+
+    os.environ["BASURACERO_CACHE_DIR"] = str(cache)
+    scenario = load_scenario(
+        DEMO / "streets.osm.pbf", DEMO / "points.csv", DEMO / "sites.csv", DEMO / "fleet.toml", 60
+    )
+    problem = scenario.problem
+    keep = len(problem.depots) + len(problem.sites) + 40
+    scenario.problem = replace(
+        problem,
+        vehicles=[problem.vehicles[0]],
+        stops=list(problem.stops[:40]),
+        duration_s=problem.duration_s[:keep, :keep],
+        distance_m=problem.distance_m[:keep, :keep],
+    )
+    plan = plan_document(
+        scenario, solve_scenario(scenario, time_limit_s=2, seed=3, quiet=True), DAY.isoformat()
+    )
+    return scenario, plan, Matcher(scenario.graph, cache / "ubodt")
+
+
+def places_of(scenario: Scenario) -> dict[str, StopPlace]:
+    graph, snapped = scenario.graph, scenario.snapped
+    lengths = shapely.length(graph.edge_geometry[snapped.edge])
+    return {
+        pid: StopPlace(
+            int(e),
+            float(f * length),
+            float(length),
+            int(graph.edge_reverse[e]),
+            (float(xy[0]), float(xy[1])),
+        )
+        for pid, e, f, length, xy in zip(
+            snapped.ids, snapped.edge, snapped.fraction, lengths, snapped.snapped_xy, strict=True
+        )
+    }
+
+
+def drive(scenario: Scenario, ids: list[str], start: datetime, seed: int = 0):
+    """A noisy GPS track along the fastest legs between the given places, at 4 m/s."""
+    coords: list[list[float]] = []
+    for a, b in itertools.pairwise(ids):
+        coords.extend(shapely.get_coordinates(scenario.matrix.leg(a, b).geometry).tolist())
+    xy, times = track_along(
+        LineString(coords), start.timestamp(), 4.0, rng=np.random.default_rng(seed)
+    )
+    return scenario.graph.to_lonlat(xy), times
+
+
+def test_full_drive_serves_every_stop(world) -> None:
+    scenario, plan, matcher = world
+    route = plan["routes"][0]
+    ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
+    start = local_moment(DAY, route["visits"][0]["departure_s"])
+    lonlat, times = drive(scenario, ids, start)
+    traversals = matcher.match(lonlat, times)
+    now = datetime.fromtimestamp(times[-1], tz=UTC)
+    result = route_progress(
+        route,
+        DAY,
+        places_of(scenario),
+        traversals,
+        now,
+        device_id=7,
+        fixes_xy=scenario.graph.to_xy(lonlat),
+        fix_times=times,
+    )
+    counts = result.counts()
+    assert counts["served"] >= 0.95 * len(result.stops)  # recall of served stops
+    served_times = [s.served_at for s in result.stops if s.status == "served"]
+    assert served_times[0] >= start - timedelta(seconds=60)
+    assert all(s.device_id == 7 for s in [result])
+
+
+def test_half_drive_leaves_pending_with_eta_and_then_missed(world) -> None:
+    scenario, plan, matcher = world
+    route = plan["routes"][0]
+    ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
+    half = len(ids) // 2
+    start = local_moment(DAY, route["visits"][0]["departure_s"]) + timedelta(minutes=20)
+    lonlat, times = drive(scenario, ids[: half + 1], start, seed=1)
+    traversals = matcher.match(lonlat, times)
+    places = places_of(scenario)
+    now = datetime.fromtimestamp(times[-1], tz=UTC)
+    fixes = {"fixes_xy": scenario.graph.to_xy(lonlat), "fix_times": times}
+    during = route_progress(route, DAY, places, traversals, now, **fixes)
+    statuses = {s.id: s for s in during.stops}
+    tail = ids[half + 3 :]
+    assert all(statuses[i].status == "pending" for i in tail if i in statuses)
+    # started 20 minutes late; the simulated truck skips service times, so it catches up a bit
+    assert during.delay_s is not None and during.delay_s > 5 * 60
+    pending = [s for s in during.stops if s.status == "pending"]
+    assert all(s.eta is not None and s.eta >= now for s in pending)
+    assert all(s.eta >= s.planned_at for s in pending)
+
+    evening = now + timedelta(hours=12)
+    after = route_progress(route, DAY, places, traversals, evening, **fixes)
+    missed = [s.id for s in after.stops if s.status == "missed"]
+    assert set(missed) >= {i for i in tail if i in statuses}
+    rows = missed_rows([after], plan["places"])
+    assert {r["id"] for r in rows} == set(missed)
+    assert all(r["lon"] is not None and r["lat"] is not None for r in rows)
+
+
+def test_no_track_nothing_served(world) -> None:
+    scenario, plan, _ = world
+    route = plan["routes"][0]
+    early = local_moment(DAY, route["visits"][0]["departure_s"])
+    result = route_progress(route, DAY, places_of(scenario), [], early)
+    assert result.counts()["served"] == 0
+    assert result.counts()["pending"] == len(result.stops)
+
+
+def test_unused_path_helper(tmp_path: Path) -> None:
+    """The simulator itself: points at the asked spacing, times increasing."""
+    line = LineString([(0, 0), (1000, 0)])
+    xy, times = track_along(line, 100.0, 5.0, every_s=4.0, noise_m=0.0)
+    assert len(xy) == 51 and np.allclose(np.diff(xy[:, 0]), 20.0)
+    assert np.all(np.diff(times) > 0)
