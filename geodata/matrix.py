@@ -21,6 +21,7 @@ from shapely.geometry import LineString
 from shapely.ops import substring
 
 from geodata import shortest
+from geodata.attach import INF, point_matrix
 from geodata.snap import SnappedPoints
 from geodata.streets import StreetGraph
 
@@ -66,7 +67,8 @@ class TravelMatrix:
     duration_s: NDArray[np.int64]
     distance_m: NDArray[np.int64]
     graph: StreetGraph
-    _network: _PointNetwork = field(repr=False)
+    _points: SnappedPoints = field(repr=False)
+    _net: _PointNetwork | None = field(default=None, repr=False)
     _trees: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = field(
         default_factory=OrderedDict, repr=False
     )
@@ -75,7 +77,9 @@ class TravelMatrix:
         """Streets and geometry of the fastest path (recomputed on demand, cached per origin)."""
         i = self._position(origin)
         j = self._position(destination)
-        net = self._network
+        if self._net is None:  # legs walk the network with the points inserted as nodes
+            self._net = _point_network(self.graph, self._points)
+        net = self._net
         source = net.point_node[i]
         tree = self._trees.get(i)
         if tree is None:
@@ -144,12 +148,15 @@ class _PointNetwork:
 
 
 def travel_matrix(graph: StreetGraph, points: SnappedPoints) -> TravelMatrix:
-    """Fastest-path duration and its distance between every pair of snapped points."""
+    """Fastest-path duration and its distance between every pair of snapped points.
+
+    Computed on the graph's contraction hierarchy (built once per graph); the legs' streets are
+    recovered on demand from the point-insertion network, which gives the same integers.
+    """
     if len(points) == 0:
         raise MatrixError("no snapped points: nothing to measure")
-    net = _point_network(graph, points)
-    keys = shortest.many_to_many(net.indptr, net.head, net.weight, net.point_node, net.point_node)
-    if (keys >= shortest.UNREACHABLE).any():
+    keys = point_matrix(graph, points)
+    if (keys >= INF).any():
         raise MatrixError("some points cannot reach each other (graph not strongly connected)")
     duration_ms, distance_dm = shortest.unpack(keys)
     return TravelMatrix(
@@ -157,7 +164,7 @@ def travel_matrix(graph: StreetGraph, points: SnappedPoints) -> TravelMatrix:
         duration_s=-(-duration_ms // 1000),  # ceil keeps the triangle inequality
         distance_m=-(-distance_dm // 10),
         graph=graph,
-        _network=net,
+        _points=points,
     )
 
 

@@ -74,6 +74,9 @@ def load_streets(
             return cached
     graph = _build(path, boundary, boundary_label, buffer_m, speeds)
     if cache_path is not None:
+        from geodata.attach import hierarchy
+
+        hierarchy(graph)  # part of what the cache saves a later load
         # a read-only cache folder costs only speed, never correctness
         with contextlib.suppress(OSError):
             graph.save(cache_path)

@@ -11,7 +11,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+# Derived structures worth keeping in the cache file: the contraction hierarchy takes a second or
+# two to build on a metro graph and a few milliseconds to reload.
+_PERSISTENT = ("hierarchy",)
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,10 @@ class StreetGraph:
         """Write a cache file; written to a temporary name first so a crash leaves no torn file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         state = {k: v for k, v in self.__dict__.items() if k != "_cache"}
+        kept = {k: v for k, v in self._cache.items() if k in _PERSISTENT}
         tmp = path.with_suffix(path.suffix + ".tmp")
         with tmp.open("wb") as fh:
-            pickle.dump((CACHE_FORMAT, state), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((CACHE_FORMAT, state, kept), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
     @classmethod
@@ -147,9 +151,11 @@ class StreetGraph:
         """Read a cache file written by :meth:`save`; None when absent or of another format."""
         try:
             with path.open("rb") as fh:
-                version, state = pickle.load(fh)  # our own cache file, never a download
+                version, state, kept = pickle.load(fh)  # our own cache file, never a download
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
             return None
         if version != CACHE_FORMAT:
             return None
-        return cls(**state)
+        graph = cls(**state)
+        graph._cache.update(kept)
+        return graph
