@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import devices, errors, pings, plans
+from api import devices, errors, pings, plans, progress
 from api.limits import BodyLimit, InFlight
 from fleet.settings import Settings
 from fleet.store import Store
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(devices.router)
     app.include_router(pings.router)
     app.include_router(plans.router)
+    app.include_router(progress.router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:

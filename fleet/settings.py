@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     max_inflight_per_device: int = Field(
         4, gt=0, description="Concurrent requests one device may have; more get 429."
     )
-    max_devices_per_day: int = Field(10_000, gt=0)
+    streets_file: str = Field(
+        str(Path(__file__).resolve().parents[1] / "data" / "florencia-de-mora" / "streets.osm.pbf"),
+        description="OSM file of the service area, for map matching and progress.",
+    )
 
     @classmethod
     def settings_customise_sources(

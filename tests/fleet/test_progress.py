@@ -144,3 +144,58 @@ def test_unused_path_helper(tmp_path: Path) -> None:
     xy, times = track_along(line, 100.0, 5.0, every_s=4.0, noise_m=0.0)
     assert len(xy) == 51 and np.allclose(np.diff(xy[:, 0]), 20.0)
     assert np.all(np.diff(times) > 0)
+
+
+def test_progress_and_missed_through_the_service(world, tmp_path: Path) -> None:
+    """Plan stored, device assigned, pings sent: the public progress endpoint sees the drive."""
+    from fastapi.testclient import TestClient
+    from pydantic import SecretStr
+
+    from fleet.settings import Settings
+    from service import create_app
+
+    scenario, plan, _ = world
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'fleet.db'}",
+        admin_token=SecretStr("adm"),
+        streets_file=str(DEMO / "streets.osm.pbf"),
+    )
+    admin = {"Authorization": "Bearer adm"}
+    with TestClient(create_app(settings)) as client:
+        device = client.post("/api/v1/devices", json={"name": "C1"}, headers=admin).json()
+        route = plan["routes"][0]
+        body = {
+            "date": DAY.isoformat(),
+            "plan": plan,
+            "assignments": {route["vehicle_id"]: device["id"]},
+        }
+        plan_id = client.post("/api/v1/plans", json=body, headers=admin).json()["id"]
+        ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
+        start = local_moment(DAY, route["visits"][0]["departure_s"])
+        lonlat, times = drive(scenario, ids[: len(ids) // 2 + 1], start, seed=2)
+        pings = [
+            {"time": float(t), "lat": float(lat), "lon": float(lon)}
+            for (lon, lat), t in zip(lonlat.tolist(), times.tolist(), strict=True)
+        ]
+        sent = client.post(
+            "/api/v1/pings",
+            json={"pings": pings},
+            headers={"Authorization": f"Bearer {device['token']}"},
+        )
+        assert sent.json()["accepted"] == len(pings)
+        at = datetime.fromtimestamp(times[-1], tz=UTC).isoformat()
+        report = client.get(f"/api/v1/plans/{plan_id}/progress", params={"at": at}).json()
+        totals = report["totals"]
+        assert totals["served"] >= len(ids) // 2 - 2
+        assert totals["pending"] > 0
+        assert report["last_served_by_street"]
+        evening = (datetime.fromtimestamp(times[-1], tz=UTC) + timedelta(hours=12)).isoformat()
+        csv_text = client.get(f"/api/v1/plans/{plan_id}/missed.csv", params={"at": evening}).text
+        lines = csv_text.strip().splitlines()
+        assert lines[0] == "id,lon,lat,street,missed_vehicle,planned_at"
+        assert len(lines) - 1 == totals["pending"] + totals["missed"]
+        path = tmp_path / "missed.csv"
+        path.write_text(csv_text, encoding="utf-8")
+        from geodata.sites import read_points
+
+        assert len(read_points(path)) == len(lines) - 1  # a valid points file for tomorrow
