@@ -7,8 +7,11 @@ tracking needs. A track with gaps or wild fixes is matched piecewise, never reje
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +66,12 @@ class Matcher:
         import fastmm
 
         self._fastmm = fastmm
+        with _quiet_stdout():
+            self._build(graph, cache_dir)
+        self.graph = graph
+
+    def _build(self, graph: StreetNetwork, cache_dir: Path | None) -> None:
+        fastmm = self._fastmm
         network = fastmm.Network()
         coords = [shapely.get_coordinates(g) for g in graph.edge_geometry]
         for i in range(graph.n_edges):
@@ -82,7 +91,6 @@ class Matcher:
             max_distance_between_candidates=MAX_HOP_M,
             cache_dir=str(folder),
         )
-        self.graph = graph
 
     def match(self, lonlat: NDArray[np.float64], times: NDArray[np.float64]) -> list[Traversal]:
         """Edge traversals, in driving order, of a track given as WGS84 points and epoch seconds."""
@@ -125,6 +133,21 @@ class Matcher:
             start_t=float(stamps[first]),
             end_t=float(stamps[last]),
         )
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """fastmm's C++ core prints progress lines to standard output while it builds its tables;
+    they would mix into the command line's tables and JSON. Silence that file descriptor."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _default_cache_dir() -> Path:
