@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import geo_cmds, plan_cmd, serve_cmd, vrplib_cmd
+from cli import demo_cmd, geo_cmds, plan_cmd, serve_cmd, vrplib_cmd
 
 app = typer.Typer(
     name="basuracero",
@@ -15,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 geo_cmds.register(app)
+app.command("demo")(demo_cmd.demo)
 app.command("plan")(plan_cmd.plan)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(vrplib_cmd.app, name="vrplib", help="Instancias VRPLIB/Solomon (standard instances).")

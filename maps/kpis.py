@@ -1,0 +1,76 @@
+"""The day's key figures (kpis.json): what the council and civil society follow.
+
+Fuel and CO₂ are estimates from distance with documented factors, so anyone can redo the sum or
+replace a factor with the municipality's own fuel records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from maps.day import DayView
+
+# Diesel compactor in urban stop-and-go collection: about 0.4 L/km (the demo fleet's assumption in
+# data/florencia-de-mora/fleet.toml; replace with the fleet's own fuel records).
+FUEL_L_PER_KM = 0.40
+# Diesel combustion: 74,100 kg CO₂/TJ × 43.0 TJ/Gg × 0.84 kg/L ≈ 2.68 kg CO₂ per litre (IPCC 2006
+# Guidelines for National Greenhouse Gas Inventories, vol. 2, tables 1.2 and 3.2.1 defaults).
+CO2_KG_PER_L_DIESEL = 2.68
+
+
+@dataclass(frozen=True)
+class Factors:
+    fuel_l_per_km: float = FUEL_L_PER_KM
+    co2_kg_per_l: float = CO2_KG_PER_L_DIESEL
+
+
+def day_kpis(day: DayView, fleet_size: int | None = None, factors: Factors = Factors()) -> dict:
+    """km, hours, kg by stream, stops served and left out, trucks used, fuel and CO₂."""
+    by_stream: Counter[str] = Counter()
+    per_route: list[dict[str, Any]] = []
+    for route in day.routes:
+        kg: Counter[str] = Counter()
+        for visit in route.stops:
+            if visit.place is not None:
+                kg.update(visit.place.demand_kg)
+        by_stream.update(kg)
+        km = route.distance_m / 1000
+        per_route.append(
+            {
+                "vehicle_id": route.vehicle_id,
+                "km": round(km, 2),
+                "hours": round(route.duration_s / 3600, 2),
+                "kg": sum(kg.values()),
+                "stops": len(route.stops),
+                "unloads": sum(v.kind == "unload" for v in route.visits),
+                "start": route.shift[0],
+                "end": route.shift[1],
+                "fuel_l": round(km * factors.fuel_l_per_km, 1),
+            }
+        )
+    km_total = sum(r.distance_m for r in day.routes) / 1000
+    fuel = km_total * factors.fuel_l_per_km
+    return {
+        "date": day.date.isoformat() if day.date else None,
+        "km": round(km_total, 2),
+        "hours": round(sum(r.duration_s for r in day.routes) / 3600, 2),
+        "kg_total": sum(by_stream.values()),
+        "kg_by_stream": dict(sorted(by_stream.items())),
+        "stops_served": sum(len(r.stops) for r in day.routes),
+        "stops_unassigned": len(day.unassigned),
+        "trucks_used": len(day.routes),
+        "trucks_available": fleet_size,
+        "unloads": sum(r["unloads"] for r in per_route),
+        "fuel_l": round(fuel, 1),
+        "co2_kg": round(fuel * factors.co2_kg_per_l, 1),
+        "factors": {
+            "fuel_l_per_km": factors.fuel_l_per_km,
+            "co2_kg_per_l": factors.co2_kg_per_l,
+            "notes": "fuel = km x fuel_l_per_km (diesel compactor, urban collection, estimate); "
+            "CO2 = fuel x co2_kg_per_l (IPCC 2006 default for diesel)",
+        },
+        "routes": per_route,
+        "attribution": day.attribution,
+    }

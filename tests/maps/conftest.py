@@ -1,0 +1,53 @@
+"""Shared fixtures: one short demo run (CLI) and one planned day, reused by every maps test."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))  # headless_chrome helper
+
+from cli.demo_cmd import demo
+from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from maps.day import DayView, build_day, vehicle_names
+
+DATE = "2026-09-24"  # a Thursday in September: "setiembre" in es-PE
+
+
+@pytest.fixture(scope="session")
+def maps_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory: pytest.TempPathFactory, maps_cache: Path) -> Path:
+    """``basuracero demo`` with a short search, no tiles (no internet in tests), Spanish."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BASURACERO_CACHE_DIR", str(maps_cache))
+    out = tmp_path_factory.mktemp("demo") / "out"
+    app = typer.Typer()
+    app.command("demo")(demo)
+    app.command("noop")(lambda: None)  # keeps "demo" a sub-command, as in the real CLI
+    args = ["demo", "--out", str(out), "--time-limit", "2", "--tiles", "none", "--date", DATE]
+    result = CliRunner().invoke(app, [*args, "--quiet"])
+    mp.undo()
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_day(maps_cache: Path) -> DayView:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BASURACERO_CACHE_DIR", str(maps_cache))
+    scenario = load_scenario(
+        DEMO / "streets.osm.pbf", DEMO / "points.csv", DEMO / "sites.csv", DEMO / "fleet.toml", 60
+    )
+    plan = solve_scenario(scenario, 2, 0, quiet=True)
+    mp.undo()
+    return build_day(
+        plan_document(scenario, plan, DATE), scenario, vehicle_names(DEMO / "fleet.toml")
+    )

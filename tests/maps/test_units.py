@@ -1,0 +1,143 @@
+"""Small pieces: the lon/lat swap, turns, days in words, catalogues, offline check, atomicity."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from maps import day_outputs
+from maps.basemap import OfflineError, check_offline
+from maps.coverage_map import ScheduleError, coverage_map_html, parse_days
+from maps.day import DayView
+from maps.day_outputs import OutputOptions, write_day
+from maps.directions import Instruction, bearing, describe, turn_action
+from maps.geo import latlon
+from maps.i18n import LOCALE_DIR, get_lang
+
+MAPS_DIR = Path(__file__).resolve().parents[2] / "maps"
+
+
+def js(text: str) -> str:
+    """How folium writes a string into the page's GeoJSON (ASCII JSON escapes)."""
+    return json.dumps(text)[1:-1]
+
+
+def test_latlon_swaps_once() -> None:
+    assert latlon([-79.02, -8.08]) == (-8.08, -79.02)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "action"),
+    [
+        (0, 10, "continue"),
+        (0, 90, "right"),
+        (0, 270, "left"),
+        (350, 80, "right"),
+        (0, 150, "sharp_right"),
+        (0, 210, "sharp_left"),
+        (0, 180, "uturn"),
+        (90, 275, "uturn"),
+    ],
+)
+def test_turn_action(before: float, after: float, action: str) -> None:
+    assert turn_action(before, after) == action
+
+
+def test_bearing_is_clockwise_from_north() -> None:
+    assert bearing(0, 1) == 0 and bearing(1, 0) == 90 and bearing(-1, 0) == 270
+
+
+def test_directions_are_worded_in_both_languages() -> None:
+    turn = Instruction("right", "Jr. Túpac Amaru", 120)
+    assert describe(turn, get_lang("es")) == "Gire a la derecha en Jr. Túpac Amaru"
+    assert describe(turn, get_lang("en")) == "Turn right onto Jr. Túpac Amaru"
+    assert describe(Instruction("left", "", 5), get_lang("es")).endswith("una calle sin nombre")
+
+
+def test_days_in_plain_words() -> None:
+    es, en = get_lang("es"), get_lang("en")
+    assert es.weekdays(parse_days("lun-sab")) == "Lunes a sábado"
+    assert es.weekdays(parse_days("lun,mie,vie")) == "Lunes, miércoles y viernes"
+    assert es.weekdays(parse_days("diario")) == "Todos los días"
+    assert en.weekdays(parse_days("mon-fri")) == "Monday to Friday"
+    assert es.window(7 * 3600, 9 * 3600) == "7:00–9:00"
+    with pytest.raises(ScheduleError):
+        parse_days("lunes-xyz")
+
+
+def test_peruvian_dates_and_clock() -> None:
+    es = get_lang("es")
+    assert es.long_date(date(2026, 9, 24)) == "jueves, 24 de setiembre de 2026"
+    assert es.clock(13 * 3600 + 5 * 60) == "13:05"
+    assert get_lang("en").long_date(date(2026, 9, 24)).startswith("Thursday")
+
+
+def test_every_string_has_a_spanish_translation() -> None:
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    keywords = {"_": None, "n_": (1, 2)}
+    used = {
+        msg[2] if isinstance(msg[2], str) else msg[2][0]
+        for msg in extract_from_dir(MAPS_DIR, method_map, options, keywords=keywords)
+    }
+    with (LOCALE_DIR / "es/LC_MESSAGES/basuracero.po").open("rb") as fh:
+        spanish = {m.id: m.string for m in read_po(fh) if m.id}
+    assert len(used) > 50
+    untranslated = sorted(m for m in used if not spanish.get(m))
+    assert untranslated == []
+    for code in ("es", "en"):
+        po = LOCALE_DIR / code / "LC_MESSAGES" / "basuracero.po"
+        mo = po.with_suffix(".mo")
+        assert mo.stat().st_mtime >= po.stat().st_mtime - 1, f"{mo} is older than its .po"
+
+
+def test_offline_check_refuses_cdn_pages() -> None:
+    with pytest.raises(OfflineError):
+        check_offline('<script src="https://cdn.jsdelivr.net/npm/leaflet.js"></script>')
+    with pytest.raises(OfflineError):
+        check_offline('<link rel="stylesheet" href="//cdn.example/x.css"/>')
+    assert check_offline('<script src="static/leaflet/leaflet.js"></script>')
+
+
+def test_last_served_shows_in_the_public_map(demo_day: DayView) -> None:
+    stop = demo_day.routes[0].stops[0].place
+    assert stop is not None
+    now = datetime(2026, 9, 24, 15, 0, tzinfo=UTC)  # 10:00 in Lima
+    passed = datetime(2026, 9, 24, 13, 14, tzinfo=UTC)  # 08:14 in Lima
+    html = coverage_map_html(demo_day, get_lang("es"), last_served={stop.edge: passed}, now=now)
+    assert js("Último paso: hoy 08:14") in html
+    assert js("Último paso") not in coverage_map_html(demo_day, get_lang("es"), now=now)
+    english = coverage_map_html(demo_day, get_lang("en"), last_served={stop.name: passed}, now=now)
+    assert js("Last pass: today 08:14") in english and "When does the truck come?" in english
+
+
+def test_english_outputs(demo_day: DayView, tmp_path: Path) -> None:
+    write_day(demo_day, get_lang("en"), tmp_path, OutputOptions(tiles="none", pdf=False))
+    vid = demo_day.routes[0].vehicle_id
+    html = (tmp_path / f"sheets/{vid}.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "Route sheet" in html and "September" in html
+    assert "Hoja de ruta" not in html and "Gire" not in html
+    assert "Collection routes" in (tmp_path / "routes_map.html").read_text(encoding="utf-8")
+
+
+def test_a_failure_leaves_the_folder_untouched(
+    demo_day: DayView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "day"
+    out.mkdir()
+    (out / "plan.json").write_text("old plan", encoding="utf-8")
+
+    def broken(*_: object, **__: object) -> bytes:
+        raise RuntimeError("printer on fire")
+
+    monkeypatch.setattr(day_outputs, "sheet_pdf", broken)
+    with pytest.raises(RuntimeError):
+        write_day(demo_day, get_lang("es"), out, OutputOptions(tiles="none"))
+    assert (out / "plan.json").read_text(encoding="utf-8") == "old plan"
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["day"]
