@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api import devices, errors, pings, plans, progress
+from api import coverage, devices, errors, pings, plans, progress
 from api.limits import BodyLimit, InFlight
 from fleet.settings import Settings
 from fleet.store import Store
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(pings.router)
     app.include_router(plans.router)
     app.include_router(progress.router)
+    app.include_router(coverage.router)
+    app.mount("/static", StaticFiles(directory=coverage.STATIC), name="static")
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:

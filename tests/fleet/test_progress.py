@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -199,3 +200,49 @@ def test_progress_and_missed_through_the_service(world, tmp_path: Path) -> None:
         from geodata.sites import read_points
 
         assert len(read_points(path)) == len(lines) - 1  # a valid points file for tomorrow
+
+
+def test_public_coverage_map_shows_last_pass(world, tmp_path: Path) -> None:
+    """The coverage page of a stored plan tells neighbours when the truck last passed."""
+    from fastapi.testclient import TestClient
+    from pydantic import SecretStr
+
+    from fleet.settings import Settings
+    from service import create_app
+
+    scenario, plan, _ = world
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'fleet.db'}",
+        admin_token=SecretStr("adm"),
+        streets_file=str(DEMO / "streets.osm.pbf"),
+    )
+    admin = {"Authorization": "Bearer adm"}
+    with TestClient(create_app(settings)) as client:
+        device = client.post("/api/v1/devices", json={"name": "C1"}, headers=admin).json()
+        route = plan["routes"][0]
+        body = {
+            "date": DAY.isoformat(),
+            "plan": plan,
+            "assignments": {route["vehicle_id"]: device["id"]},
+        }
+        plan_id = client.post("/api/v1/plans", json=body, headers=admin).json()["id"]
+        before = client.get(f"/coverage/{plan_id}")
+        assert before.status_code == 200
+        last_pass = json.dumps("Último paso")[1:-1]  # as the page's embedded GeoJSON spells it
+        assert "¿Cuándo pasa el camión?" in before.text and last_pass not in before.text
+        ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
+        start = local_moment(DAY, route["visits"][0]["departure_s"])
+        lonlat, times = drive(scenario, ids[:10], start, seed=4)
+        pings = [
+            {"time": float(t), "lat": float(lat), "lon": float(lon)}
+            for (lon, lat), t in zip(lonlat.tolist(), times.tolist(), strict=True)
+        ]
+        client.post(
+            "/api/v1/pings",
+            json={"pings": pings},
+            headers={"Authorization": f"Bearer {device['token']}"},
+        )
+        at = datetime.fromtimestamp(times[-1], tz=UTC).isoformat()
+        after = client.get(f"/coverage/{plan_id}", params={"at": at})
+        assert after.status_code == 200 and last_pass in after.text
+        assert client.get("/static/leaflet/leaflet.js").status_code == 200
