@@ -23,7 +23,7 @@ from fleet.progress import StopPlace, local_moment, missed_rows, route_progress
 from fleet.store import Store
 from geodata.osm import load_streets
 from geodata.sites import PointSet
-from geodata.snap import snap_points
+from geodata.snap import SnappedPoints, snap_points
 from geodata.streets import StreetGraph
 
 router = APIRouter(tags=["progress"])
@@ -59,6 +59,11 @@ def stop_places(graph: StreetGraph, places: dict[str, Any]) -> dict[str, StopPla
         return {}
     lonlat = np.array([[places[i]["lon"], places[i]["lat"]] for i in ids], dtype=float)
     snapped = snap_points(graph, PointSet(ids=ids, lonlat=lonlat), max_distance_m=200.0)
+    return places_from_snapped(graph, snapped)
+
+
+def places_from_snapped(graph: StreetGraph, snapped: SnappedPoints) -> dict[str, StopPlace]:
+    """Snapped points as the progress logic wants them: edge, offset, twin, position."""
     lengths = shapely.length(graph.edge_geometry[snapped.edge])
     return {
         pid: StopPlace(

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from shapely.geometry import LineString
 
+from api.progress import places_from_snapped
 from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
 from fleet.matching import Matcher
 from fleet.progress import StopPlace, local_moment, missed_rows, route_progress
+from fleet.settings import Settings
 from fleet.simulate import track_along
 from geodata.scenario import Scenario
+from geodata.sites import read_points
+from service import create_app
 
 DAY = date(2026, 11, 20)
 
@@ -48,20 +55,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, dict, Mat
 
 
 def places_of(scenario: Scenario) -> dict[str, StopPlace]:
-    graph, snapped = scenario.graph, scenario.snapped
-    lengths = shapely.length(graph.edge_geometry[snapped.edge])
-    return {
-        pid: StopPlace(
-            int(e),
-            float(f * length),
-            float(length),
-            int(graph.edge_reverse[e]),
-            (float(xy[0]), float(xy[1])),
-        )
-        for pid, e, f, length, xy in zip(
-            snapped.ids, snapped.edge, snapped.fraction, lengths, snapped.snapped_xy, strict=True
-        )
-    }
+    return places_from_snapped(scenario.graph, scenario.snapped)
 
 
 def drive(scenario: Scenario, ids: list[str], start: datetime, seed: int = 0):
@@ -147,102 +141,85 @@ def test_unused_path_helper(tmp_path: Path) -> None:
     assert np.all(np.diff(times) > 0)
 
 
-def test_progress_and_missed_through_the_service(world, tmp_path: Path) -> None:
+@dataclass
+class Served:
+    """A service with one device driving the plan's first route."""
+
+    client: TestClient
+    plan_id: int
+    token: str
+    route: dict
+
+
+@pytest.fixture
+def served(world, tmp_path: Path) -> Iterator[Served]:
+    _, plan, _ = world
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'fleet.db'}",
+        admin_token=SecretStr("adm"),
+        streets_file=str(DEMO / "streets.osm.pbf"),
+    )
+    admin = {"Authorization": "Bearer adm"}
+    with TestClient(create_app(settings)) as client:
+        device = client.post("/api/v1/devices", json={"name": "C1"}, headers=admin).json()
+        route = plan["routes"][0]
+        body = {
+            "date": DAY.isoformat(),
+            "plan": plan,
+            "assignments": {route["vehicle_id"]: device["id"]},
+        }
+        plan_id = client.post("/api/v1/plans", json=body, headers=admin).json()["id"]
+        yield Served(client, plan_id, device["token"], route)
+
+
+def send_drive(world, served: Served, count: int, seed: int) -> np.ndarray:
+    """Drive the first ``count`` places of the route and send the fixes; returns their times."""
+    scenario = world[0]
+    route = served.route
+    ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
+    start = local_moment(DAY, route["visits"][0]["departure_s"])
+    lonlat, times = drive(scenario, ids[:count], start, seed=seed)
+    pings = [
+        {"time": float(t), "lat": float(lat), "lon": float(lon)}
+        for (lon, lat), t in zip(lonlat.tolist(), times.tolist(), strict=True)
+    ]
+    sent = served.client.post(
+        "/api/v1/pings", json={"pings": pings}, headers={"Authorization": f"Bearer {served.token}"}
+    )
+    assert sent.json()["accepted"] == len(pings)
+    return times
+
+
+def test_progress_and_missed_through_the_service(world, served: Served, tmp_path: Path) -> None:
     """Plan stored, device assigned, pings sent: the public progress endpoint sees the drive."""
-    from fastapi.testclient import TestClient
-    from pydantic import SecretStr
-
-    from fleet.settings import Settings
-    from service import create_app
-
-    scenario, plan, _ = world
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'fleet.db'}",
-        admin_token=SecretStr("adm"),
-        streets_file=str(DEMO / "streets.osm.pbf"),
-    )
-    admin = {"Authorization": "Bearer adm"}
-    with TestClient(create_app(settings)) as client:
-        device = client.post("/api/v1/devices", json={"name": "C1"}, headers=admin).json()
-        route = plan["routes"][0]
-        body = {
-            "date": DAY.isoformat(),
-            "plan": plan,
-            "assignments": {route["vehicle_id"]: device["id"]},
-        }
-        plan_id = client.post("/api/v1/plans", json=body, headers=admin).json()["id"]
-        ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
-        start = local_moment(DAY, route["visits"][0]["departure_s"])
-        lonlat, times = drive(scenario, ids[: len(ids) // 2 + 1], start, seed=2)
-        pings = [
-            {"time": float(t), "lat": float(lat), "lon": float(lon)}
-            for (lon, lat), t in zip(lonlat.tolist(), times.tolist(), strict=True)
-        ]
-        sent = client.post(
-            "/api/v1/pings",
-            json={"pings": pings},
-            headers={"Authorization": f"Bearer {device['token']}"},
-        )
-        assert sent.json()["accepted"] == len(pings)
-        at = datetime.fromtimestamp(times[-1], tz=UTC).isoformat()
-        report = client.get(f"/api/v1/plans/{plan_id}/progress", params={"at": at}).json()
-        totals = report["totals"]
-        assert totals["served"] >= len(ids) // 2 - 2
-        assert totals["pending"] > 0
-        assert report["last_served_by_street"]
-        evening = (datetime.fromtimestamp(times[-1], tz=UTC) + timedelta(hours=12)).isoformat()
-        csv_text = client.get(f"/api/v1/plans/{plan_id}/missed.csv", params={"at": evening}).text
-        lines = csv_text.strip().splitlines()
-        assert lines[0] == "id,lon,lat,street,missed_vehicle,planned_at"
-        assert len(lines) - 1 == totals["pending"] + totals["missed"]
-        path = tmp_path / "missed.csv"
-        path.write_text(csv_text, encoding="utf-8")
-        from geodata.sites import read_points
-
-        assert len(read_points(path)) == len(lines) - 1  # a valid points file for tomorrow
+    client, plan_id = served.client, served.plan_id
+    ids = [v["id"] for v in served.route["visits"] if v["kind"] in ("depot_start", "stop")]
+    times = send_drive(world, served, len(ids) // 2 + 1, seed=2)
+    at = datetime.fromtimestamp(times[-1], tz=UTC).isoformat()
+    report = client.get(f"/api/v1/plans/{plan_id}/progress", params={"at": at}).json()
+    totals = report["totals"]
+    assert totals["served"] >= len(ids) // 2 - 2
+    assert totals["pending"] > 0
+    assert report["last_served_by_street"]
+    evening = (datetime.fromtimestamp(times[-1], tz=UTC) + timedelta(hours=12)).isoformat()
+    csv_text = client.get(f"/api/v1/plans/{plan_id}/missed.csv", params={"at": evening}).text
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "id,lon,lat,street,missed_vehicle,planned_at"
+    assert len(lines) - 1 == totals["pending"] + totals["missed"]
+    path = tmp_path / "missed.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    assert len(read_points(path)) == len(lines) - 1  # a valid points file for tomorrow
 
 
-def test_public_coverage_map_shows_last_pass(world, tmp_path: Path) -> None:
+def test_public_coverage_map_shows_last_pass(world, served: Served) -> None:
     """The coverage page of a stored plan tells neighbours when the truck last passed."""
-    from fastapi.testclient import TestClient
-    from pydantic import SecretStr
-
-    from fleet.settings import Settings
-    from service import create_app
-
-    scenario, plan, _ = world
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'fleet.db'}",
-        admin_token=SecretStr("adm"),
-        streets_file=str(DEMO / "streets.osm.pbf"),
-    )
-    admin = {"Authorization": "Bearer adm"}
-    with TestClient(create_app(settings)) as client:
-        device = client.post("/api/v1/devices", json={"name": "C1"}, headers=admin).json()
-        route = plan["routes"][0]
-        body = {
-            "date": DAY.isoformat(),
-            "plan": plan,
-            "assignments": {route["vehicle_id"]: device["id"]},
-        }
-        plan_id = client.post("/api/v1/plans", json=body, headers=admin).json()["id"]
-        before = client.get(f"/coverage/{plan_id}")
-        assert before.status_code == 200
-        last_pass = json.dumps("Último paso")[1:-1]  # as the page's embedded GeoJSON spells it
-        assert "¿Cuándo pasa el camión?" in before.text and last_pass not in before.text
-        ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
-        start = local_moment(DAY, route["visits"][0]["departure_s"])
-        lonlat, times = drive(scenario, ids[:10], start, seed=4)
-        pings = [
-            {"time": float(t), "lat": float(lat), "lon": float(lon)}
-            for (lon, lat), t in zip(lonlat.tolist(), times.tolist(), strict=True)
-        ]
-        client.post(
-            "/api/v1/pings",
-            json={"pings": pings},
-            headers={"Authorization": f"Bearer {device['token']}"},
-        )
-        at = datetime.fromtimestamp(times[-1], tz=UTC).isoformat()
-        after = client.get(f"/coverage/{plan_id}", params={"at": at})
-        assert after.status_code == 200 and last_pass in after.text
-        assert client.get("/static/leaflet/leaflet.js").status_code == 200
+    client, plan_id = served.client, served.plan_id
+    last_pass = json.dumps("Último paso")[1:-1]  # as the page's embedded GeoJSON spells it
+    before = client.get(f"/coverage/{plan_id}")
+    assert before.status_code == 200
+    assert "¿Cuándo pasa el camión?" in before.text and last_pass not in before.text
+    times = send_drive(world, served, 10, seed=4)
+    at = datetime.fromtimestamp(times[-1], tz=UTC).isoformat()
+    after = client.get(f"/coverage/{plan_id}", params={"at": at})
+    assert after.status_code == 200 and last_pass in after.text
+    assert client.get("/static/leaflet/leaflet.js").status_code == 200
