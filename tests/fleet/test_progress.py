@@ -133,7 +133,7 @@ def test_no_track_nothing_served(world) -> None:
     assert result.counts()["pending"] == len(result.stops)
 
 
-def test_unused_path_helper(tmp_path: Path) -> None:
+def test_simulated_track_spacing() -> None:
     """The simulator itself: points at the asked spacing, times increasing."""
     line = LineString([(0, 0), (1000, 0)])
     xy, times = track_along(line, 100.0, 5.0, every_s=4.0, noise_m=0.0)
