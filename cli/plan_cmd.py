@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import tomllib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,13 @@ def load_scenario(osm: Path, points: Path, sites: Path, fleet: Path, max_snap_m:
     return build_scenario(graph, read_points(points), read_points(sites), vehicles, max_snap_m)
 
 
-def solve_scenario(scenario: Scenario, time_limit_s: float, seed: int, quiet: bool = False) -> Plan:
+def solve_scenario(
+    scenario: Scenario,
+    time_limit_s: float,
+    seed: int,
+    quiet: bool = False,
+    initial_routes: dict[str, list[str]] | None = None,
+) -> Plan:
     """Solve with a progress bar; the plan returned has passed the independent checker."""
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -56,9 +62,10 @@ def solve_scenario(scenario: Scenario, time_limit_s: float, seed: int, quiet: bo
             best = "" if p.best_cost is None else f"S/ {p.best_cost:,.0f}"
             bar.update(task, completed=p.fraction, description=p.phase, best=best)
 
-        plan = solve(
-            scenario.problem, SolveOptions(time_limit_s=time_limit_s, seed=seed, on_progress=report)
+        options = SolveOptions(
+            time_limit_s=time_limit_s, seed=seed, on_progress=report, initial_routes=initial_routes
         )
+        plan = solve(scenario.problem, options)
     problems = check_plan(scenario.problem, plan)
     if problems:  # the solver checks too; this is the last guard before anything is written
         raise ProblemError("plan failed the checker: " + "; ".join(problems[:5]))
@@ -133,8 +140,22 @@ def plan(
     service_date: str | None = typer.Option(None, "--date", help="Service date YYYY-MM-DD."),
     max_snap_m: float = typer.Option(DEFAULT_MAX_SNAP_M, "--max-snap-m", min=0.1),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    week: bool = typer.Option(False, "--week", help="Plan the seven days of --schedule."),
+    schedule: Path = typer.Option(
+        DEMO / "week.toml", "--schedule", help="Weekly schedule (sectors, days, streams)."
+    ),
 ) -> None:
-    """Planifica las rutas del día (plan the day's routes; demo data by default)."""
+    """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
+    if week:
+        from cli.week_cmd import plan_week
+
+        with input_errors():
+            scenario = load_scenario(osm, points, sites, fleet, max_snap_m)
+            week_of = date.fromisoformat(service_date) if service_date else date.today()
+            document = plan_week(scenario, schedule, week_of, time_limit, seed, quiet)
+        write_json(document, out_file)
+        out.print(f"Semana verificada / checked week → {out_file}")
+        return
     with input_errors():
         scenario = load_scenario(osm, points, sites, fleet, max_snap_m)
         result = solve_scenario(scenario, time_limit, seed, quiet)

@@ -105,3 +105,43 @@ def test_unknown_site_kind_is_refused(tmp_path: Path) -> None:
     sites.write_text("id,lon,lat,kind\nD,-79.0233798,-8.0829087,garage\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="field 'kind' = 'garage'"):
         sites_from_points(read_points(sites))
+
+
+def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
+    """plan --week: one plan per stream and sector repeated on its days (same truck, same hour)."""
+    out = tmp_path / "week.json"
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "--week",
+            "--date",
+            "2026-11-25",
+            "--time-limit",
+            "2",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    week = json.loads(out.read_text(encoding="utf-8"))
+    assert week["week_of"] == "2026-11-23"  # the Monday of that week
+    streams = sorted((t["stream"], tuple(t["weekdays"])) for t in week["templates"])
+    assert streams == [
+        ("mixed", (1, 3, 5)),
+        ("mixed", (2, 4, 6)),
+        ("recyclables", (1,)),
+        ("recyclables", (6,)),
+    ]
+    assert "2026-11-29" not in week["days"]  # no collection on Sunday
+    assert len(week["days"]["2026-11-23"]) == 2  # Monday: west mixed and east recyclables
+    for template in week["templates"]:
+        plan = template["plan"]
+        vehicles = {r["vehicle_id"] for r in plan["routes"]}
+        if template["stream"] == "recyclables":
+            assert vehicles <= {"B1"}
+        else:
+            assert "B1" not in vehicles
+        served = {v["id"] for r in plan["routes"] for v in r["visits"] if v["kind"] == "stop"}
+        assert served | {u["id"] for u in plan["unassigned"]}

@@ -1,0 +1,124 @@
+"""``basuracero plan --week``: the seven days from a weekly schedule, one plan per distinct day."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from rich.table import Table
+
+from cli.common import out
+from cli.plan_cmd import plan_document, solve_scenario
+from geodata.scenario import Scenario, ScenarioError
+from routing.model import MIXED, Load
+from routing.week import DAY_NAMES_ES, Rule, parse_days, week_templates
+
+
+def read_schedule(
+    path: Path, scenario: Scenario
+) -> tuple[dict[str, list[Rule]], dict, dict[str, frozenset[str]]]:
+    """Rules per stop (by the sector polygon it lies in, or the nearest) and daily waste."""
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read schedule: {exc}") from exc
+    sectors_file = path.parent / str(config.get("sectors", "sectors.geojson"))
+    try:
+        polygons = gpd.read_file(sectors_file).to_crs("EPSG:4326")
+    except Exception as exc:  # pyogrio raises several unrelated types
+        raise ScenarioError(f"{sectors_file}: cannot read sectors: {exc}") from exc
+    if "id" not in polygons.columns:
+        raise ScenarioError(f"{sectors_file}: sectors need an 'id' property")
+    share = {str(k): float(v) for k, v in (config.get("share") or {MIXED: 1.0}).items()}
+    rules_of: dict[str, list[Rule]] = {}
+    for n, table in enumerate(config.get("sector") or [], start=1):
+        sid = str(table.get("id") or "")
+        if sid not in set(polygons["id"].astype(str)):
+            raise ScenarioError(f"{path}: sector {n} id {sid!r} is not in {sectors_file.name}")
+        rules_of[sid] = [
+            Rule(stream, parse_days(days, f"{path}: sector {sid!r}, field {stream!r}"))
+            for stream, days in table.items()
+            if stream != "id"
+        ]
+    stop_ids = [s.id for s in scenario.problem.stops]
+    where = {pid: i for i, pid in enumerate(scenario.snapped.ids)}
+    lonlat = np.array([scenario.snapped.lonlat[where[pid]] for pid in stop_ids])
+    geoms = shapely.points(lonlat)
+    shapes = polygons.geometry.to_numpy()
+    distance = np.stack([shapely.distance(shape, geoms) for shape in shapes], axis=1)
+    nearest = distance.argmin(axis=1)  # inside a polygon the distance is zero
+    rules = {
+        pid: rules_of.get(str(polygons["id"].iloc[k]), [])
+        for pid, k in zip(stop_ids, nearest, strict=True)
+    }
+    daily: dict[str, dict[str, Load]] = {}
+    for stop in scenario.problem.stops:
+        kg, m3 = stop.kg, stop.m3
+        daily[stop.id] = {
+            stream: Load(kg=round(kg * part), m3=m3 * part) for stream, part in share.items()
+        }
+    overrides = {
+        str(vid): frozenset(str(x) for x in streams)
+        for vid, streams in (config.get("vehicle_streams") or {}).items()
+    }
+    known = {v.id for v in scenario.problem.vehicles}
+    for vid in overrides:
+        if vid not in known:
+            raise ScenarioError(f"{path}: vehicle_streams names unknown vehicle {vid!r}")
+    return rules, daily, overrides
+
+
+def plan_week(
+    scenario: Scenario, schedule: Path, week_of: date, time_limit_s: float, seed: int, quiet: bool
+) -> dict[str, Any]:
+    """week.json: one plan per stream and set of stops, and which dates use which plans.
+
+    Each plan repeats unchanged on all its days, so every street keeps its truck and its hour.
+    """
+    rules, daily, overrides = read_schedule(schedule, scenario)
+    base = scenario.problem
+    vehicles = [replace(v, streams=overrides.get(v.id, v.streams)) for v in base.vehicles]
+    templates = week_templates(replace(base, vehicles=vehicles), rules, daily)
+    monday = week_of - timedelta(days=week_of.weekday())
+    document: dict[str, Any] = {"week_of": monday.isoformat(), "templates": [], "days": {}}
+    table = Table(title="Semana / week")
+    for column in ("Residuo", "Días", "Paradas", "Camiones", "kg", "km", "S/"):
+        table.add_column(column)
+    for template in templates:
+        scenario.problem = template.problem
+        plan = solve_scenario(scenario, time_limit_s, seed, quiet)
+        first = monday + timedelta(days=min(template.days) - 1)
+        plan_doc = plan_document(scenario, plan, first.isoformat())
+        names = [DAY_NAMES_ES[d - 1] for d in sorted(template.days)]
+        document["templates"].append(
+            {
+                "stream": template.stream,
+                "days": names,
+                "weekdays": sorted(template.days),
+                "plan": plan_doc,
+            }
+        )
+        index = len(document["templates"]) - 1
+        for d in sorted(template.days):
+            document["days"].setdefault((monday + timedelta(days=d - 1)).isoformat(), []).append(
+                index
+            )
+        kg = sum(s.kg for s in template.problem.stops)
+        table.add_row(
+            template.stream,
+            ", ".join(names),
+            str(len(template.problem.stops)),
+            str(len(plan.routes)),
+            f"{kg:,}",
+            f"{plan.distance_m / 1000:,.1f}",
+            f"{plan.cost:,.0f}",
+        )
+    scenario.problem = base
+    out.print(table)
+    return document
