@@ -144,4 +144,6 @@ def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
         else:
             assert "B1" not in vehicles
         served = {v["id"] for r in plan["routes"] for v in r["visits"] if v["kind"] == "stop"}
-        assert served | {u["id"] for u in plan["unassigned"]}
+        unassigned = {u["id"] for u in plan["unassigned"]}
+        assert not served & unassigned
+        assert len(served) + len(unassigned) in (142, 143)  # one sector's stops
