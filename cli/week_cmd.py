@@ -16,8 +16,9 @@ from rich.table import Table
 from cli.common import out
 from cli.plan_cmd import plan_document, solve_scenario
 from geodata.scenario import Scenario, ScenarioError
+from maps.kpis import diversion_rate
 from routing.model import MIXED, Load
-from routing.week import DAY_NAMES_ES, Rule, parse_days, week_templates
+from routing.week import DAY_NAMES_ES, Rule, day_problem, parse_days, week_templates
 
 
 def read_schedule(
@@ -90,6 +91,7 @@ def plan_week(
     table = Table(title="Semana / week")
     for column in ("Residuo", "Días", "Paradas", "Camiones", "kg", "km", "S/"):
         table.add_column(column)
+    week_kg: dict[str, int] = {}
     for template in templates:
         scenario.problem = template.problem
         plan = solve_scenario(scenario, time_limit_s, seed, quiet)
@@ -110,6 +112,14 @@ def plan_week(
                 index
             )
         kg = sum(s.kg for s in template.problem.stops)
+        served = {v.id for r in plan.routes for v in r.visits if v.kind == "stop"}
+        stream_rules = {
+            pid: [r for r in items if r.stream == template.stream] for pid, items in rules.items()
+        }
+        for day in template.days:  # the real waste of each day, not the heaviest day's
+            due = day_problem(base, stream_rules, daily, day)
+            served_kg = sum(s.kg for s in due.stops if s.id in served) if due else 0
+            week_kg[template.stream] = week_kg.get(template.stream, 0) + served_kg
         table.add_row(
             template.stream,
             ", ".join(names),
@@ -120,5 +130,13 @@ def plan_week(
             f"{plan.cost:,.0f}",
         )
     scenario.problem = base
+    document["kpis"] = {
+        "kg_by_stream": dict(sorted(week_kg.items())),
+        "diversion_rate": diversion_rate(week_kg),
+        "note": "kg collected in the week by the planned routes, each day with its own waste",
+    }
     out.print(table)
+    rate = document["kpis"]["diversion_rate"]
+    if rate is not None:
+        out.print(f"Tasa de valorización / diversion rate: {rate:.1%} of the week's kg")
     return document

@@ -20,6 +20,19 @@ FUEL_L_PER_KM = 0.40
 CO2_KG_PER_L_DIESEL = 2.68
 
 
+# Streams that go to a landfill; every other stream (recyclables, organics) is diverted from it.
+LANDFILLED_STREAMS = frozenset({"mixed"})
+
+
+def diversion_rate(kg_by_stream: dict[str, int]) -> float | None:
+    """Share of the collected kg kept out of the landfill (the "basura cero" indicator)."""
+    total = sum(kg_by_stream.values())
+    if total == 0:
+        return None
+    diverted = sum(kg for stream, kg in kg_by_stream.items() if stream not in LANDFILLED_STREAMS)
+    return round(diverted / total, 4)
+
+
 @dataclass(frozen=True)
 class Factors:
     fuel_l_per_km: float = FUEL_L_PER_KM
@@ -58,6 +71,7 @@ def day_kpis(day: DayView, fleet_size: int | None = None, factors: Factors = Fac
         "hours": round(sum(r.duration_s for r in day.routes) / 3600, 2),
         "kg_total": sum(by_stream.values()),
         "kg_by_stream": dict(sorted(by_stream.items())),
+        "diversion_rate": diversion_rate(dict(by_stream)),
         "stops_served": sum(len(r.stops) for r in day.routes),
         "stops_unassigned": len(day.unassigned),
         "trucks_used": len(day.routes),

@@ -136,6 +136,9 @@ def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
     ]
     assert "2026-11-29" not in week["days"]  # no collection on Sunday
     assert len(week["days"]["2026-11-23"]) == 2  # Monday: west mixed and east recyclables
+    kpis = week["kpis"]
+    assert set(kpis["kg_by_stream"]) == {"mixed", "recyclables"}
+    assert kpis["diversion_rate"] == pytest.approx(0.15, abs=0.02)  # the schedule's 15 % share
     for template in week["templates"]:
         plan = template["plan"]
         vehicles = {r["vehicle_id"] for r in plan["routes"]}

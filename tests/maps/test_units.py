@@ -141,3 +141,11 @@ def test_a_failure_leaves_the_folder_untouched(
     assert (out / "plan.json").read_text(encoding="utf-8") == "old plan"
     assert sorted(p.name for p in out.iterdir()) == ["plan.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["day"]
+
+
+def test_diversion_rate_counts_what_avoids_the_landfill() -> None:
+    from maps.kpis import diversion_rate
+
+    assert diversion_rate({"mixed": 850, "recyclables": 100, "organics": 50}) == 0.15
+    assert diversion_rate({"mixed": 10}) == 0.0
+    assert diversion_rate({}) is None
