@@ -144,6 +144,9 @@ def plan(
     schedule: Path = typer.Option(
         DEMO / "week.toml", "--schedule", help="Weekly schedule (sectors, days, streams)."
     ),
+    coverage: Path | None = typer.Option(
+        None, "--coverage", help="With --week: also write the public weekly map (HTML)."
+    ),
 ) -> None:
     """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
     if week:
@@ -152,7 +155,9 @@ def plan(
         with input_errors():
             scenario = load_scenario(osm, points, sites, fleet, max_snap_m)
             week_of = date.fromisoformat(service_date) if service_date else date.today()
-            document = plan_week(scenario, schedule, week_of, time_limit, seed, quiet)
+            document = plan_week(
+                scenario, schedule, week_of, time_limit, seed, quiet, coverage=coverage
+            )
         write_json(document, out_file)
         out.print(f"Semana verificada / checked week → {out_file}")
         return

@@ -76,7 +76,14 @@ def read_schedule(
 
 
 def plan_week(
-    scenario: Scenario, schedule: Path, week_of: date, time_limit_s: float, seed: int, quiet: bool
+    scenario: Scenario,
+    schedule: Path,
+    week_of: date,
+    time_limit_s: float,
+    seed: int,
+    quiet: bool,
+    coverage: Path | None = None,
+    stream: str = MIXED,
 ) -> dict[str, Any]:
     """week.json: one plan per stream and set of stops, and which dates use which plans.
 
@@ -92,6 +99,7 @@ def plan_week(
     for column in ("Residuo", "Días", "Paradas", "Camiones", "kg", "km", "S/"):
         table.add_column(column)
     week_kg: dict[str, int] = {}
+    views: list[tuple[frozenset[int], Any]] = []
     for template in templates:
         scenario.problem = template.problem
         plan = solve_scenario(scenario, time_limit_s, seed, quiet)
@@ -107,6 +115,10 @@ def plan_week(
             }
         )
         index = len(document["templates"]) - 1
+        if coverage is not None and template.stream == stream:
+            from maps.day import build_day
+
+            views.append((template.days, build_day(plan_doc, scenario)))
         for d in sorted(template.days):
             document["days"].setdefault((monday + timedelta(days=d - 1)).isoformat(), []).append(
                 index
@@ -135,8 +147,23 @@ def plan_week(
         "diversion_rate": diversion_rate(week_kg),
         "note": "kg collected in the week by the planned routes, each day with its own waste",
     }
+    if coverage is not None and views:
+        write_week_map(views, coverage)
     out.print(table)
     rate = document["kpis"]["diversion_rate"]
     if rate is not None:
         out.print(f"Tasa de valorización / diversion rate: {rate:.1%} of the week's kg")
     return document
+
+
+def write_week_map(views: list[tuple[frozenset[int], Any]], path: Path) -> None:
+    """The public weekly map, with the Leaflet files beside it so it works offline."""
+    from maps.i18n import get_lang
+    from maps.output import copy_static, write_text
+    from maps.week_map import week_coverage_html
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    copy_static(path.parent)
+    tmp = path.with_name(f".{path.name}.part")  # a reader never sees half a page
+    write_text(tmp, week_coverage_html(views, get_lang("es")))
+    tmp.replace(path)

@@ -122,6 +122,8 @@ def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
             "--quiet",
             "--out",
             str(out),
+            "--coverage",
+            str(tmp_path / "semana.html"),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -136,6 +138,9 @@ def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
     ]
     assert "2026-11-29" not in week["days"]  # no collection on Sunday
     assert len(week["days"]["2026-11-23"]) == 2  # Monday: west mixed and east recyclables
+    page = (tmp_path / "semana.html").read_text(encoding="utf-8")
+    assert "Lunes, miércoles y viernes" in page and "Martes, jueves y sábado" in page
+    assert (tmp_path / "static" / "leaflet" / "leaflet.js").exists()  # works offline
     kpis = week["kpis"]
     assert set(kpis["kg_by_stream"]) == {"mixed", "recyclables"}
     assert kpis["diversion_rate"] == pytest.approx(0.15, abs=0.02)  # the schedule's 15 % share
