@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import demo_cmd, geo_cmds, plan_cmd, serve_cmd, vrplib_cmd
+from cli import carp_cmd, demo_cmd, geo_cmds, plan_cmd, serve_cmd, vrplib_cmd
 
 app = typer.Typer(
     name="basuracero",
@@ -18,6 +18,7 @@ geo_cmds.register(app)
 app.command("demo")(demo_cmd.demo)
 app.command("plan")(plan_cmd.plan)
 app.command("serve")(serve_cmd.serve)
+app.add_typer(carp_cmd.app, name="carp", help="Instancias CARP (arc routing).")
 app.add_typer(vrplib_cmd.app, name="vrplib", help="Instancias VRPLIB/Solomon (standard instances).")
 
 
