@@ -148,16 +148,35 @@ def progress(
     for report in reports:
         for key, value in report.counts().items():
             totals[key] += value
+    routes = []
+    for report in reports:
+        body = report.to_dict()
+        body["streets"] = street_coverage(report, context["places"])
+        routes.append(body)
     return {
         "plan_id": plan_id,
         "date": context["plan"]["date"],
         "at": context["now"].isoformat().replace("+00:00", "Z"),
         "totals": totals,
-        "routes": [r.to_dict() for r in reports],
+        "routes": routes,
         "last_served_by_street": {
             k: v.isoformat().replace("+00:00", "Z") for k, v in sorted(last.items())
         },
     }
+
+
+def street_coverage(report: Any, places: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per street of a route: its stops, how many were served, and whether it is covered."""
+    streets: dict[str, list[int]] = {}
+    for stop in report.stops:
+        name = str(places.get(stop.id, {}).get("name") or "") or "(sin nombre)"
+        counts = streets.setdefault(name, [0, 0])
+        counts[0] += 1
+        counts[1] += stop.status == "served"
+    return [
+        {"street": name, "stops": total, "served": served, "covered": served == total}
+        for name, (total, served) in sorted(streets.items())
+    ]
 
 
 @router.get("/api/v1/plans/{plan_id}/missed.csv", response_class=Response)

@@ -201,6 +201,9 @@ def test_progress_and_missed_through_the_service(world, served: Served, tmp_path
     assert totals["served"] >= len(ids) // 2 - 2
     assert totals["pending"] > 0
     assert report["last_served_by_street"]
+    streets = report["routes"][0]["streets"]
+    assert sum(s["stops"] for s in streets) == len(ids) - 1  # every planned stop, by street
+    assert any(s["covered"] for s in streets) and not all(s["covered"] for s in streets)
     evening = (datetime.fromtimestamp(times[-1], tz=UTC) + timedelta(hours=12)).isoformat()
     csv_text = client.get(f"/api/v1/plans/{plan_id}/missed.csv", params={"at": evening}).text
     lines = csv_text.strip().splitlines()
