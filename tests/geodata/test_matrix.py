@@ -21,24 +21,7 @@ from geodata.matrix import TravelMatrix, edge_weights, travel_matrix
 from geodata.sites import PointSet
 from geodata.snap import SnappedPoints, snap_points
 from geodata.streets import StreetGraph
-
-EARTH_RADIUS_M = 6_371_009.0  # the sphere osmnx measures edge lengths on
-
-
-def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two ``(lon, lat)`` points, as osmnx measures edges."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
-
-
-def grid_lonlat(osmid: int) -> tuple[float, float]:
-    """Coordinates written in grid.osm for a grid node ``10RC``."""
-    row, col = (osmid // 10) % 10, osmid % 10
-    return -79.02 + 0.001 * col, -8.08 - 0.001 * row
+from tests.geodata.grid_helpers import grid_lonlat, haversine_m
 
 
 def edge_between(graph: StreetGraph, u_osmid: int, v_osmid: int) -> int:

@@ -6,7 +6,6 @@ test can name the exact edges it expects; the real extracts check the same invar
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from geodata.boundary import read_boundary
 from geodata.osm import load_streets
 from geodata.speeds import SpeedTable
 from geodata.streets import StreetGraph
+from tests.geodata.grid_helpers import grid_lonlat, haversine_m
 
 ROOT = Path(__file__).resolve().parents[2]
 SYNTHETIC_GRID = ROOT / "tests" / "data" / "synthetic" / "grid.osm"
@@ -28,23 +28,6 @@ AGUASCALIENTES_PBF = ROOT / "tests" / "data" / "aguascalientes.osm.pbf"
 AGUASCALIENTES_XML = ROOT / "tests" / "data" / "aguascalientes.osm.bz2"
 FLORENCIA_PBF = ROOT / "data" / "florencia-de-mora" / "streets.osm.pbf"
 FLORENCIA_BOUNDARY = ROOT / "data" / "florencia-de-mora" / "boundary.geojson"
-EARTH_RADIUS_M = 6_371_009.0  # the sphere osmnx measures edge lengths on
-
-
-def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two ``(lon, lat)`` points, as osmnx measures edges."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
-
-
-def grid_lonlat(osmid: int) -> tuple[float, float]:
-    """Coordinates written in grid.osm for a grid node ``10RC``."""
-    row, col = (osmid // 10) % 10, osmid % 10
-    return -79.02 + 0.001 * col, -8.08 - 0.001 * row
 
 
 def node_index(graph: StreetGraph, osmid: int) -> int:
