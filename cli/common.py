@@ -20,7 +20,7 @@ from geodata.speeds import SpeedTable, SpeedTableError
 from geodata.streets import StreetGraph
 from routing.model import ProblemError
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line: grep-able, parseable
 out = Console()
 
 INPUT_ERRORS = (

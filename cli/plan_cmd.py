@@ -45,6 +45,7 @@ def solve_scenario(
     seed: int,
     quiet: bool = False,
     initial_routes: dict[str, list[str]] | None = None,
+    balance_weight: float = 0.0,
 ) -> Plan:
     """Solve with a progress bar; the plan returned has passed the independent checker."""
     with Progress(
@@ -63,7 +64,11 @@ def solve_scenario(
             bar.update(task, completed=p.fraction, description=p.phase, best=best)
 
         options = SolveOptions(
-            time_limit_s=time_limit_s, seed=seed, on_progress=report, initial_routes=initial_routes
+            time_limit_s=time_limit_s,
+            seed=seed,
+            on_progress=report,
+            initial_routes=initial_routes,
+            balance_weight=balance_weight,
         )
         plan = solve(scenario.problem, options)
     problems = check_plan(scenario.problem, plan)
@@ -147,6 +152,12 @@ def plan(
     coverage: Path | None = typer.Option(
         None, "--coverage", help="With --week: also write the public weekly map (HTML)."
     ),
+    balance: float = typer.Option(
+        0.0,
+        "--balance",
+        min=0.0,
+        help="Cost per hour between the earliest and latest return: evens out workloads.",
+    ),
 ) -> None:
     """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
     if week:
@@ -163,7 +174,7 @@ def plan(
         return
     with input_errors():
         scenario = load_scenario(osm, points, sites, fleet, max_snap_m)
-        result = solve_scenario(scenario, time_limit, seed, quiet)
+        result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
     write_json(plan_document(scenario, result, service_date), out_file)
     out.print(summary_table(result))
     served = sum(len(r.stop_ids) for r in result.routes)

@@ -60,12 +60,19 @@ class SolveOptions:
     on_progress: Callable[[Progress], None] | None = None
 
 
-def plan_objective(problem: Problem, plan: Plan) -> float:
-    """Cost plus penalties of what is left out, as the solver sees it (currency units)."""
+def plan_objective(problem: Problem, plan: Plan, balance_weight: float = 0.0) -> float:
+    """Cost plus penalties of what is left out, as the solver sees it (currency units).
+
+    With ``balance_weight``, the spread between the earliest and the latest return (hours) is
+    charged too, so a balanced plan can win over a slightly cheaper lopsided one.
+    """
     penalty = 0.0
     for item in plan.unassigned:
         stop = problem.stop_by_id[item.id]
         penalty += REQUIRED_PENALTY / 1e5 if stop.required else (stop.penalty or 0.0)
+    if balance_weight and plan.routes:
+        returns = [route.visits[-1].arrival_s for route in plan.routes if route.visits]
+        penalty += balance_weight * (max(returns) - min(returns)) / 3600
     return plan.cost + penalty
 
 
@@ -112,7 +119,8 @@ def assemble_plan(
     done = served | {u.id for u in screened}
     unassigned = list(screened) + [
         Unassigned(s.id, DROPPED_REQUIRED if s.required else DROPPED_OPTIONAL)
-        for s in problem.stops if s.id not in done
+        for s in problem.stops
+        if s.id not in done
     ]
     return Plan(tuple(timed), tuple(unassigned), stats)
 
@@ -120,8 +128,10 @@ def assemble_plan(
 def _pyvrp_covers(problem: Problem, compat: Compatibility) -> bool:
     """True when PyVRP models everything exactly, so OR-Tools only has to confirm and polish."""
     return (
-        all(v.driver_break is None and v.max_collected_kg is None and v.max_collected_m3 is None
-            for v in problem.vehicles)
+        all(
+            v.driver_break is None and v.max_collected_kg is None and v.max_collected_m3 is None
+            for v in problem.vehicles
+        )
         and all(len(s.time_windows) <= 1 for s in problem.stops)
         and len(set(compat.streams.values())) == 1
     )
@@ -149,16 +159,26 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
 
     share = options.pyvrp_share
     if share is None:
-        share = 1.0 if _pyvrp_covers(problem, compat) else 0.5
+        # PyVRP has no notion of balance: with it asked for, OR-Tools gets half the time.
+        covers = _pyvrp_covers(problem, compat) and not options.balance_weight
+        share = 1.0 if covers else 0.5
     if servable and share > 0:
         from routing.pyvrp_engine import pyvrp_routes
 
         budget = options.time_limit_s * share
-        found = pyvrp_routes(problem, compat, servable, budget, options.seed,
-                             options.pyvrp_iterations, lambda c: progress("pyvrp", c))
+        found = pyvrp_routes(
+            problem,
+            compat,
+            servable,
+            budget,
+            options.seed,
+            options.pyvrp_iterations,
+            lambda c: progress("pyvrp", c),
+        )
         if found is not None:
-            plan = assemble_plan(problem, [(v, None, s) for v, s in found.items()], screened,
-                                 {"engine": "pyvrp"})
+            plan = assemble_plan(
+                problem, [(v, None, s) for v, s in found.items()], screened, {"engine": "pyvrp"}
+            )
             # PyVRP approximates breaks, multi-window stops and daily limits: a seed that
             # breaks the full model is simply not used.
             if plan is not None and not check_plan(problem, plan):
@@ -180,8 +200,12 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         result = model.solve(settings, seed_routes)
         if result is not None:
             routes, _ = result
-            plan = assemble_plan(problem, [(r.vehicle_id, r.start_s, r.steps) for r in routes],
-                                 screened, {"engine": "ortools"})
+            plan = assemble_plan(
+                problem,
+                [(r.vehicle_id, r.start_s, r.steps) for r in routes],
+                screened,
+                {"engine": "ortools"},
+            )
             if plan is not None:
                 candidates.append((plan, check_plan(problem, plan)))
     elif not servable:
@@ -195,13 +219,17 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         empty = assemble_plan(problem, [], screened, {"engine": "none"})
         assert empty is not None
         passing = [empty]
-    best = min(passing, key=lambda p: plan_objective(problem, p))
+    best = min(passing, key=lambda p: plan_objective(problem, p, options.balance_weight))
     stats = dict(best.stats)
     stats["elapsed_s"] = round(time.monotonic() - began, 3)
     stats["objective"] = round(plan_objective(problem, best), 6)
     stats["candidates"] = [
-        {"engine": p.stats.get("engine"), "objective": round(plan_objective(problem, p), 6),
-         "violations": len(v)} for p, v in candidates
+        {
+            "engine": p.stats.get("engine"),
+            "objective": round(plan_objective(problem, p), 6),
+            "violations": len(v),
+        }
+        for p, v in candidates
     ]
     progress("done", best.cost)
     return Plan(best.routes, best.unassigned, stats)
