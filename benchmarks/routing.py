@@ -61,8 +61,9 @@ def plain_ortools(bench: BenchmarkInstance, budget_s: float) -> list[list[int]]:
     routing.SetArcCostEvaluatorOfAllVehicles(cost)
     demand = [0] + [s.kg for s in p.stops]
     cb = routing.RegisterUnaryTransitVector(demand)
-    routing.AddDimensionWithVehicleCapacity(cb, 0, [v.capacity_kg for v in p.vehicles], True,
-                                            "load")
+    routing.AddDimensionWithVehicleCapacity(
+        cb, 0, [v.capacity_kg for v in p.vehicles], True, "load"
+    )
     timed = any(s.time_windows for s in p.stops)
     params = pywrapcp.DefaultRoutingSearchParameters()
     strategy = routing_enums_pb2.FirstSolutionStrategy
@@ -70,8 +71,9 @@ def plain_ortools(bench: BenchmarkInstance, budget_s: float) -> list[list[int]]:
         service = np.array([0] + [s.service_s for s in p.stops])
         transit = (p.duration_s + service[:, None]).tolist()
         horizon = p.depots[0].close_s
-        routing.AddDimension(routing.RegisterTransitMatrix(transit), horizon, horizon, False,
-                             "time")
+        routing.AddDimension(
+            routing.RegisterTransitMatrix(transit), horizon, horizon, False, "time"
+        )
         dim = routing.GetDimensionOrDie("time")
         for k, s in enumerate(p.stops, start=1):
             w = s.time_windows[0]
@@ -80,7 +82,8 @@ def plain_ortools(bench: BenchmarkInstance, budget_s: float) -> list[list[int]]:
     else:
         params.first_solution_strategy = strategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
     params.time_limit.FromMilliseconds(int(budget_s * 1000))
     solution = routing.SolveWithParameters(params)
     if solution is None:
@@ -108,21 +111,35 @@ def plain_pyvrp(bench: BenchmarkInstance, budget_s: float, seed: int) -> list[li
     clients = []
     for k, s in enumerate(p.stops, start=1):
         w = s.time_windows[0] if s.time_windows else None
-        clients.append(pyvrp.Client(k, delivery=[s.kg], service_duration=s.service_s,
-                                    tw_early=w.start_s if w else 0,
-                                    tw_late=w.end_s if w else np.iinfo(np.int64).max))
+        clients.append(
+            pyvrp.Client(
+                k,
+                delivery=[s.kg],
+                service_duration=s.service_s,
+                tw_early=w.start_s if w else 0,
+                tw_late=w.end_s if w else np.iinfo(np.int64).max,
+            )
+        )
     v = p.vehicles[0]
-    vt = pyvrp.VehicleType(len(p.vehicles), [v.capacity_kg], tw_early=depot.open_s,
-                           tw_late=depot.close_s)
-    data = pyvrp.ProblemData(locations, clients, [pyvrp.Depot(0, depot.open_s, depot.close_s)],
-                             [vt], [p.distance_m], [p.duration_s])
+    vt = pyvrp.VehicleType(
+        len(p.vehicles), [v.capacity_kg], tw_early=depot.open_s, tw_late=depot.close_s
+    )
+    data = pyvrp.ProblemData(
+        locations,
+        clients,
+        [pyvrp.Depot(0, depot.open_s, depot.close_s)],
+        [vt],
+        [p.distance_m],
+        [p.duration_s],
+    )
     result = pyvrp.solve(data, MaxRuntime(budget_s), seed=seed, collect_stats=False)
     if not result.best.is_feasible():
         return []
     routes = []
     for route in result.best.routes():
-        routes.append([act.idx + 1 for act in route.schedule()
-                       if act.type == pyvrp.ActivityType.CLIENT])
+        routes.append(
+            [act.idx + 1 for act in route.schedule() if act.type == pyvrp.ActivityType.CLIENT]
+        )
     return routes
 
 
@@ -147,8 +164,11 @@ def read_kim(path: Path) -> tuple[Problem, int]:
     feet = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2)
     seconds = feet / FEET_PER_MILE * 3600 / mph
     kinds = [int(r[7]) for r in rows]
-    order = ([k for k, t in enumerate(kinds) if t == 0] + [k for k, t in enumerate(kinds) if t == 2]
-             + [k for k, t in enumerate(kinds) if t == 1])
+    order = (
+        [k for k, t in enumerate(kinds) if t == 0]
+        + [k for k, t in enumerate(kinds) if t == 2]
+        + [k for k, t in enumerate(kinds) if t == 1]
+    )
     feet = np.rint(feet[np.ix_(order, order)]).astype(np.int64)
     seconds = np.ceil(seconds[np.ix_(order, order)] - 1e-9).astype(np.int64)
     depot_row = rows[order[0]]
@@ -159,21 +179,37 @@ def read_kim(path: Path) -> tuple[Problem, int]:
         r = rows[k]
         start, end = _hhmm(r[3]), min(_hhmm(r[4]), DAY_S)
         if kinds[k] == 2:
-            sites.append(DisposalSite(f"if{r[0]}", unload_s=int(r[5]), open_s=start,
-                                      close_s=end))
+            sites.append(DisposalSite(f"if{r[0]}", unload_s=int(r[5]), open_s=start, close_s=end))
         else:
             windows = () if (start, end) == (0, DAY_S) else (TimeWindow(start, end),)
             units = round(float(r[6]) * YARD_UNITS)
-            stops.append(Stop(f"c{r[0]}", {"mixed": Load(kg=units)}, service_s=int(r[5]),
-                              time_windows=windows))
+            stops.append(
+                Stop(
+                    f"c{r[0]}", {"mixed": Load(kg=units)}, service_s=int(r[5]), time_windows=windows
+                )
+            )
     total = sum(s.kg for s in stops)
-    n_vehicles = math.ceil(total / (min(route_yd, 10 * cap_yd) * YARD_UNITS)) + 4
+    # Enough trucks for the yards and for the service time alone (1932 needs 157 h of service
+    # in 13-hour days), plus four spare: the fixed cost keeps unneeded ones parked.
+    working_s = close_s - open_s - lunch_s
+    by_time = math.ceil(sum(s.service_s for s in stops) / working_s)
+    by_yards = math.ceil(total / (min(route_yd, 10 * cap_yd) * YARD_UNITS))
+    n_vehicles = max(by_yards, by_time) + 4
     lunch = DriverBreak(11 * 3600, 12 * 3600, int(lunch_s))
-    vehicles = [Vehicle(f"truck{k + 1}", capacity_kg=round(cap_yd * YARD_UNITS),
-                        start_depot="depot", cost_per_km=1.0, fixed_cost=10_000.0,
-                        shift_start_s=open_s, shift_end_s=close_s, driver_break=lunch,
-                        max_collected_kg=round(route_yd * YARD_UNITS))
-                for k in range(n_vehicles)]
+    vehicles = [
+        Vehicle(
+            f"truck{k + 1}",
+            capacity_kg=round(cap_yd * YARD_UNITS),
+            start_depot="depot",
+            cost_per_km=1.0,
+            fixed_cost=10_000.0,
+            shift_start_s=open_s,
+            shift_end_s=close_s,
+            driver_break=lunch,
+            max_collected_kg=round(route_yd * YARD_UNITS),
+        )
+        for k in range(n_vehicles)
+    ]
     return Problem([depot], sites, vehicles, stops, seconds, feet), len(stops)
 
 
@@ -189,7 +225,8 @@ def files(family: str, subset: list[str] | None) -> list[Path]:
         paths = sorted(folder.glob("X-*.vrp"), key=lambda q: int(q.stem.split("-")[1][1:]))
     elif family == "vrptw":
         paths = sorted(folder.glob("*.vrptw")) + sorted(
-            q for q in folder.glob("*.txt") if ".bks." not in q.name)
+            q for q in folder.glob("*.txt") if ".bks." not in q.name
+        )
     else:
         paths = sorted(folder.glob("*_stop.txt"), key=lambda q: int(q.stem.split("_")[0]))
     if subset:
@@ -203,8 +240,9 @@ def timed(fn, *args) -> tuple[object, float, float]:
     return result, time.monotonic() - wall, time.process_time() - cpu
 
 
-def run_standard(family: str, paths: list[Path], budgets: list[float], solvers: list[str],
-                 seed: int, out) -> list[dict]:
+def run_standard(
+    family: str, paths: list[Path], budgets: list[float], solvers: list[str], seed: int, out
+) -> list[dict]:
     bks = bks_table(family)
     rows = []
     for budget in budgets:
@@ -219,19 +257,30 @@ def run_standard(family: str, paths: list[Path], budgets: list[float], solvers: 
                 else:
                     routes, wall, cpu = timed(plain_pyvrp, bench, budget, seed)
                 complete = sorted(c for r in routes for c in r) == list(
-                    range(1, len(bench.problem.stops) + 1))
+                    range(1, len(bench.problem.stops) + 1)
+                )
                 cost = bench.cost(routes) if complete else math.nan
                 ref = bks.get(name, math.nan)
-                row = {"family": family, "instance": name, "budget_s": budget,
-                       "solver": solver, "cost": cost, "routes": len(routes),
-                       "bks": ref, "gap_pct": 100 * (cost - ref) / ref,
-                       "wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+                row = {
+                    "family": family,
+                    "instance": name,
+                    "budget_s": budget,
+                    "solver": solver,
+                    "cost": cost,
+                    "routes": len(routes),
+                    "bks": ref,
+                    "gap_pct": 100 * (cost - ref) / ref,
+                    "wall_s": round(wall, 2),
+                    "cpu_s": round(cpu, 2),
+                }
                 rows.append(row)
                 out.write(json.dumps(row) + "\n")
                 out.flush()
-                print(f"{family:8} {name:14} {budget:>5.0f}s {solver:8} cost {cost:>12.1f} "
-                      f"gap {row['gap_pct']:6.2f}% routes {len(routes):3} cpu {cpu:6.1f}s",
-                      flush=True)
+                print(
+                    f"{family:8} {name:14} {budget:>5.0f}s {solver:8} cost {cost:>12.1f} "
+                    f"gap {row['gap_pct']:6.2f}% routes {len(routes):3} cpu {cpu:6.1f}s",
+                    flush=True,
+                )
     return rows
 
 
@@ -241,7 +290,8 @@ def run_kim(paths: list[Path], budgets: list[float], seed: int, out) -> list[dic
         for row in csv.DictReader(fh):
             if row["reference"].startswith("Kim") and row["total_distance_mi"]:
                 refs.setdefault(row["instance"], []).append(
-                    (int(row["vehicles"]), float(row["total_distance_mi"])))
+                    (int(row["vehicles"]), float(row["total_distance_mi"]))
+                )
     rows = []
     for budget in budgets:
         for path in paths:
@@ -253,20 +303,31 @@ def run_kim(paths: list[Path], budgets: list[float], seed: int, out) -> list[dic
             violations = check_plan(problem, plan)
             miles = plan.distance_m / FEET_PER_MILE
             best_kim = min((d for _, d in refs.get(name, [])), default=math.nan)
-            row = {"family": "wcvrptw", "instance": name, "customers": n, "budget_s": budget,
-                   "solver": "ours", "trucks": len(plan.routes), "miles": round(miles, 1),
-                   "unassigned": len(plan.unassigned), "violations": len(violations),
-                   "kim_best_miles": best_kim,
-                   "vs_kim_pct": round(100 * (miles - best_kim) / best_kim, 1),
-                   "engine": plan.stats.get("engine"),
-                   "wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+            row = {
+                "family": "wcvrptw",
+                "instance": name,
+                "customers": n,
+                "budget_s": budget,
+                "solver": "ours",
+                "trucks": len(plan.routes),
+                "miles": round(miles, 1),
+                "unassigned": len(plan.unassigned),
+                "violations": len(violations),
+                "kim_best_miles": best_kim,
+                "vs_kim_pct": round(100 * (miles - best_kim) / best_kim, 1),
+                "engine": plan.stats.get("engine"),
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+            }
             rows.append(row)
             out.write(json.dumps(row) + "\n")
             out.flush()
-            print(f"wcvrptw  {name:6} {budget:>5.0f}s trucks {row['trucks']:3} miles "
-                  f"{miles:8.1f} (Kim best {best_kim}) unassigned {row['unassigned']} "
-                  f"violations {len(violations)} engine {row['engine']} cpu {cpu:.1f}s",
-                  flush=True)
+            print(
+                f"wcvrptw  {name:6} {budget:>5.0f}s trucks {row['trucks']:3} miles "
+                f"{miles:8.1f} (Kim best {best_kim}) unassigned {row['unassigned']} "
+                f"violations {len(violations)} engine {row['engine']} cpu {cpu:.1f}s",
+                flush=True,
+            )
     return rows
 
 
@@ -282,13 +343,22 @@ def summary(rows: list[dict]) -> None:
 
 def main() -> None:
     global DATA
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--families", nargs="+", default=["cvrplib", "vrptw", "wcvrptw"],
-                        choices=["cvrplib", "vrptw", "wcvrptw"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--families",
+        nargs="+",
+        default=["cvrplib", "vrptw", "wcvrptw"],
+        choices=["cvrplib", "vrptw", "wcvrptw"],
+    )
     parser.add_argument("--budgets", nargs="+", type=float, default=[10.0, 60.0])
-    parser.add_argument("--solvers", nargs="+", default=["ours", "ortools", "pyvrp"],
-                        choices=["ours", "ortools", "pyvrp"])
+    parser.add_argument(
+        "--solvers",
+        nargs="+",
+        default=["ours", "ortools", "pyvrp"],
+        choices=["ours", "ortools", "pyvrp"],
+    )
     parser.add_argument("--instances", nargs="*", help="name prefixes, e.g. X-n101 C101 102")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", type=Path, default=Path("/work/shared/benchmarks"))

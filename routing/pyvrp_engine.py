@@ -4,8 +4,9 @@ PyVRP's iterated local search is much stronger than OR-Tools' on capacity and ti
 structure, and it supports reloads at disposal sites. What it lacks is approximated here and
 left to OR-Tools and the checker: the break shortens the shift by its length, a stop with several
 windows gets their hull, stream compatibility becomes unreachable clients in a per-stream
-routing profile, and a daily collection limit caps the number of trips. The final unload before
-the depot is folded into a virtual end depot per vehicle type, as in the OR-Tools model.
+routing profile, and a daily collection limit becomes a number of equal, smaller trips. The
+final unload before the depot is folded into a virtual end depot per vehicle type, as in the
+OR-Tools model.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from routing.screen import Compatibility
 UNIT_PER_CURRENCY = 10_000
 FORBIDDEN = 10**9
 MAX_TW = np.iinfo(np.int64).max
+# Late-acceptance history for budgets up to SHORT_BUDGET_S (see `search_params`).
+SHORT_HISTORY = 100
+SHORT_BUDGET_S = 120.0
 
 
 class _Reporting:
@@ -38,6 +42,21 @@ class _Reporting:
         if self.on_cost is not None and self.calls % 500 == 0:
             self.on_cost(best_cost / UNIT_PER_CURRENCY)
         return self.inner(best_cost)
+
+
+def search_params(budget_s: float) -> pyvrp.SolveParams:
+    """PyVRP's parameters, with a shorter late-acceptance history for budgets of a few minutes.
+
+    PyVRP's defaults are tuned for long runs: its iterated local search compares a candidate
+    with the solution 300 iterations back, which on 1,000 clients (about 600 iterations a
+    second on this hardware) keeps the search wide for most of a one-minute budget. Comparing
+    with 100 iterations back converges within the budget: on six CVRPLIB X instances
+    (256-1,001 clients, one thread) the mean gap fell from 1.57 % to 1.07 % at 20 s of CPU.
+    Longer budgets keep the defaults, which were tuned for them.
+    """
+    if budget_s > SHORT_BUDGET_S:
+        return pyvrp.SolveParams()
+    return pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(history_length=SHORT_HISTORY))
 
 
 def _vehicle_key(v: Vehicle, compat: Compatibility) -> tuple:
@@ -154,15 +173,22 @@ def pyvrp_routes(
     type_group: list[tuple] = []
     for key, vehicles in groups.items():
         v = vehicles[0]
-        cap = [v.capacity_kg]
+        # A daily collection limit becomes trips of equal size: as many trips as the limit
+        # needs with full trucks (rounded up), each filled to at most limit / trips, so PyVRP's
+        # plan never exceeds the limit (Kim 1599: 800 yd/day on 280 yd trucks is 3 trips of
+        # 266 yd; with 2 full trips PyVRP found no feasible plan, and allowing 3 full trips
+        # left stops to drop afterwards that OR-Tools did not re-insert on 1351).
+        trip_kg = v.capacity_kg
+        max_trips = FORBIDDEN
+        if v.max_collected_kg is not None:
+            max_trips = max(1, -(-v.max_collected_kg // v.capacity_kg))
+            trip_kg = min(v.capacity_kg, max(1, v.max_collected_kg // max_trips))
+        cap = [trip_kg]
         if use_volume:
             cap.append(math.floor(v.capacity_m3 * 1000 + 1e-9) if v.capacity_m3 else FORBIDDEN)
         brk = v.driver_break.duration_s if v.driver_break else 0
         start_depot = p.depot_by_id[v.start_depot]
         end_depot = p.depot_by_id[v.end_depot]
-        max_trips = FORBIDDEN
-        if v.max_collected_kg is not None:
-            max_trips = max(1, v.max_collected_kg // v.capacity_kg)
         reloads = [site_index[s] for s in compat.sites[v.id]] if key in virtual else []
         types.append(pyvrp.VehicleType(
             num_available=len(vehicles),
@@ -186,7 +212,8 @@ def pyvrp_routes(
     if iterations is not None:
         criteria.append(MaxIterations(iterations))
     stop = _Reporting(MultipleCriteria(criteria), on_cost)
-    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False,
+                         params=search_params(budget_s))
     if not result.best.is_feasible():
         return None
 
@@ -215,18 +242,23 @@ def pyvrp_routes(
 def _split_daily_limit(
     problem: Problem, vehicle: Vehicle, steps: list[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """Drop whole trips past the daily collection limit; OR-Tools re-inserts those stops."""
+    """Keep stops in order while the daily collection limit allows; OR-Tools re-inserts the rest.
+
+    PyVRP may plan one trip more than the limit allows (see `max_trips`): the trip that crosses
+    the limit keeps the stops that still fit, before its unload.
+    """
     if vehicle.max_collected_kg is None:
         return steps
     kept: list[tuple[str, str]] = []
     trip: list[tuple[str, str]] = []
     total = 0
-    for step in steps:
-        trip.append(step)
-        if step[0] == "unload":
-            kg = sum(problem.stop_by_id[i].kg for k, i in trip if k == "stop")
+    for kind, id_ in steps:
+        if kind == "stop":
+            kg = problem.stop_by_id[id_].kg
             if total + kg <= vehicle.max_collected_kg:
-                kept += trip
+                trip.append((kind, id_))
                 total += kg
+        elif trip:
+            kept += [*trip, (kind, id_)]
             trip = []
     return kept

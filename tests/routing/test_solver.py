@@ -148,3 +148,22 @@ def test_plan_dict_schema() -> None:
     assert route["visits"][2]["load"]["kg"] == 0
     assert data["totals"]["distance_m"] == route["distance_m"] > 0
     assert data["unassigned"] == []
+
+
+def test_short_budgets_use_a_shorter_late_acceptance_history() -> None:
+    from routing.pyvrp_engine import SHORT_HISTORY, search_params
+
+    default = search_params(3600.0).ils.history_length
+    assert search_params(60.0).ils.history_length == SHORT_HISTORY < default
+
+
+def test_trip_past_the_daily_limit_keeps_the_stops_that_fit() -> None:
+    from routing.pyvrp_engine import _split_daily_limit
+
+    stops = [(Stop(f"s{i}", {"mixed": Load(kg=100)}), (100 * i, 0)) for i in range(5)]
+    vehicle = Vehicle("T1", 200, "D", max_collected_kg=300)
+    p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L"), (50, 50))], [vehicle], stops)
+    steps = [("stop", "s0"), ("stop", "s1"), ("unload", "L"),
+             ("stop", "s2"), ("stop", "s3"), ("unload", "L"), ("stop", "s4"), ("unload", "L")]
+    assert _split_daily_limit(p, vehicle, steps) == [
+        ("stop", "s0"), ("stop", "s1"), ("unload", "L"), ("stop", "s2"), ("unload", "L")]
