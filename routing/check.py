@@ -29,9 +29,16 @@ def check_plan(problem: Problem, plan: Plan) -> list[str]:
         seen_vehicles.add(route.vehicle_id)
         violations += _check_route(problem, vehicle, route, served)
     unassigned: set[str] = set()
+    jobs = _jobs(problem)
     for item in plan.unassigned:
-        if item.id not in problem.stop_by_id:
-            violations.append(f"unassigned entry {item.id!r} is not a stop")
+        if item.id not in jobs:
+            task = problem.stop_by_id[item.id].task if item.id in problem.stop_by_id else None
+            violations.append(
+                f"unassigned entry {item.id!r} is not a stop"
+                if task is None
+                else f"unassigned entry {item.id!r} is one direction of task {task!r}: "
+                f"the task is what is unassigned"
+            )
         if not item.reason:
             violations.append(f"stop {item.id!r}: unassigned without a reason")
         if item.id in served:
@@ -39,10 +46,15 @@ def check_plan(problem: Problem, plan: Plan) -> list[str]:
         if item.id in unassigned:
             violations.append(f"stop {item.id!r}: listed twice as unassigned")
         unassigned.add(item.id)
-    for stop in problem.stops:
-        if stop.id not in served and stop.id not in unassigned:
-            violations.append(f"stop {stop.id!r}: neither served nor unassigned")
+    for job in jobs:
+        if job not in served and job not in unassigned:
+            violations.append(f"stop {job!r}: neither served nor unassigned")
     return violations
+
+
+def _jobs(problem: Problem) -> set[str]:
+    """Stops on their own and tasks (recomputed here from the stops, not taken from the model)."""
+    return {stop.task if stop.task is not None else stop.id for stop in problem.stops}
 
 
 def _check_route(
@@ -116,14 +128,19 @@ def _check_route(
     on_board: dict[str, list[float]] = {}
     collected_kg, collected_m3 = 0, 0.0
     for v in places[1:-1]:
-        if v.kind == "stop":
+        if v.kind in ("stop", "street"):
             stop = problem.stop_by_id.get(v.id)
             if stop is None:
                 out.append(f"{who}: visits unknown stop {v.id!r}")
                 continue
-            if v.id in served:
-                out.append(f"stop {v.id!r}: served twice ({served[v.id]} and {vehicle.id})")
-            served[v.id] = vehicle.id
+            if (v.kind == "street") != (stop.task is not None) or v.task != stop.task:
+                out.append(f"{who}: visit {v.id!r} of kind {v.kind!r} (task {v.task!r}) does "
+                           f"not match the problem (task {stop.task!r})")
+            job = stop.id if stop.task is None else stop.task
+            if job in served:
+                what = "stop" if stop.task is None else "street"
+                out.append(f"{what} {job!r}: served twice ({served[job]} and {vehicle.id})")
+            served[job] = vehicle.id
             if v.departure_s - v.arrival_s != stop.service_s:
                 out.append(f"{who}: service at {v.id!r} lasts {v.departure_s - v.arrival_s} s, "
                            f"not {stop.service_s} s")

@@ -184,7 +184,12 @@ class Vehicle:
 
 @dataclass(frozen=True)
 class Stop:
-    """A collection point. An optional stop (required=False) may be skipped at `penalty` cost."""
+    """A collection point. An optional stop (required=False) may be skipped at `penalty` cost.
+
+    Stops that share a `task` are alternative ways of doing one job, of which exactly one is
+    done: the directions in which a street may be served door to door, each its own node with
+    its own travel. The task, not each alternative, is what is served or left unassigned.
+    """
 
     id: str
     demand: Mapping[str, Load] = field(default_factory=dict)
@@ -192,6 +197,7 @@ class Stop:
     time_windows: tuple[TimeWindow, ...] = ()
     required: bool = True
     penalty: float | None = None
+    task: str | None = None
 
     def __post_init__(self) -> None:
         what = f"stop {self.id!r}"
@@ -214,6 +220,13 @@ class Stop:
                           tw.start_s, tw.end_s)
         if not self.required and (self.penalty is None or not self.penalty >= 0):
             _fail(what, f"penalty must be >= 0 for an optional stop, got {self.penalty!r}")
+        if self.task is not None and (not isinstance(self.task, str) or not self.task):
+            _fail(what, f"task must be a non-empty string or None, got {self.task!r}")
+
+    @property
+    def job(self) -> str:
+        """What is served or reported unassigned: the task, or the stop itself."""
+        return self.task if self.task is not None else self.id
 
     @property
     def streams(self) -> frozenset[str]:
@@ -276,9 +289,41 @@ class Problem:
             for name in ("start_depot", "end_depot"):
                 if getattr(v, name) not in depot_ids:
                     _fail(f"vehicle {v.id!r}", f"{name} {getattr(v, name)!r} is not a depot")
+        self._check_tasks(seen)
         n = len(self.depots) + len(self.sites) + len(self.stops)
         object.__setattr__(self, "duration_s", _matrix("duration_s", self.duration_s, n))
         object.__setattr__(self, "distance_m", _matrix("distance_m", self.distance_m, n))
+
+    def _check_tasks(self, ids: Mapping[str, str]) -> None:
+        first: dict[str, Stop] = {}
+        for stop in self.stops:
+            if stop.task is None:
+                continue
+            what = f"stop {stop.id!r}"
+            if stop.task in ids:
+                _fail(what, f"task {stop.task!r} is already the id of a {ids[stop.task]}")
+            model = first.setdefault(stop.task, stop)
+            for name in ("demand", "required", "penalty"):
+                if getattr(stop, name) != getattr(model, name):
+                    _fail(what, f"{name} differs from {model.id!r} of the same task "
+                                f"{stop.task!r}: alternatives must serve the same job")
+
+    @cached_property
+    def tasks(self) -> dict[str, tuple[str, ...]]:
+        """Alternative stop ids of every task, in the order given."""
+        out: dict[str, list[str]] = {}
+        for stop in self.stops:
+            if stop.task is not None:
+                out.setdefault(stop.task, []).append(stop.id)
+        return {task: tuple(ids) for task, ids in out.items()}
+
+    @cached_property
+    def jobs(self) -> dict[str, tuple[str, ...]]:
+        """Every job (a task, or a stop on its own) with the stop ids that can do it."""
+        out: dict[str, list[str]] = {}
+        for stop in self.stops:
+            out.setdefault(stop.job, []).append(stop.id)
+        return {job: tuple(ids) for job, ids in out.items()}
 
     @cached_property
     def location(self) -> dict[str, int]:

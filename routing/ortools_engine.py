@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -92,6 +93,7 @@ class OrtoolsModel:
         loc = p.location
         share: dict[str, float] = {s.id: 0.0 for s in p.sites}
         trips = 0.0
+        alternatives = Counter(stop.job for stop in self.stops)
         for stop in self.stops:
             vids = self.compat.stop_vehicles[stop.id]
             vehicles = [p.vehicle_by_id[v] for v in vids]
@@ -103,6 +105,7 @@ class OrtoolsModel:
             caps_m3 = [v.capacity_m3 for v in vehicles if v.capacity_m3]
             if caps_m3 and len(caps_m3) == len(vehicles):
                 frac = max(frac, stop.m3 / max(caps_m3))
+            frac /= alternatives[stop.job]  # one of a task's alternatives is visited
             trips += frac
             nearest = min(sites, key=lambda s, r=loc[stop.id]: int(p.duration_s[r, loc[s]]))
             share[nearest] += frac
@@ -186,15 +189,21 @@ class OrtoolsModel:
         self._time_dimension()
         self._load_dimensions()
 
+        jobs: dict[str, list[int]] = {}
         for stop in self.stops:
             index = manager.NodeToIndex(self.stop_node[stop.id])
-            penalty = (REQUIRED_PENALTY if stop.required
-                       else round((stop.penalty or 0) * COST_SCALE))
-            routing.AddDisjunction([index], penalty)
+            jobs.setdefault(stop.job, []).append(index)
             allowed = [p.vehicles.index(p.vehicle_by_id[v])
                        for v in self.compat.stop_vehicles[stop.id]]
             if len(allowed) < n_veh:
                 routing.VehicleVar(index).SetValues([-1, *allowed])
+        # One disjunction per job: a point stop alone, or the alternatives of a task (the
+        # directions of a street), of which at most one is visited; the penalty is paid once.
+        for job, indices in jobs.items():
+            stop = p.stop_by_id[p.jobs[job][0]]
+            penalty = (REQUIRED_PENALTY if stop.required
+                       else round((stop.penalty or 0) * COST_SCALE))
+            routing.AddDisjunction(indices, penalty, 1)
         vehicle_index = {v.id: k for k, v in enumerate(p.vehicles)}
         for site_id, node_ids in self.unload_nodes.items():
             allowed = [vehicle_index[v.id] for v in p.vehicles
@@ -385,5 +394,6 @@ class OrtoolsModel:
             if route.steps[-1][0] == "stop" and k in self.final_site:
                 route.steps.append(("unload", self.final_site[k][last_node]))
             routes.append(route)
-        dropped = [s.id for s in self.stops if s.id not in served]
+        done = {self.problem.stop_by_id[i].job for i in served}
+        dropped = sorted({s.job for s in self.stops if s.job not in done})
         return routes, dropped

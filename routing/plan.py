@@ -8,14 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-VISIT_KINDS = ("depot_start", "stop", "unload", "break", "depot_end")
+VISIT_KINDS = ("depot_start", "stop", "street", "unload", "break", "depot_end")
+SERVICE_KINDS = ("stop", "street")  # visits that collect: a point, or a street driven door to door
 
 
 @dataclass(frozen=True)
 class Visit:
     """One step of a route. `arrival_s` is when service starts (any wait happens before it).
 
-    Loads are what the truck carries after the visit, in total and per stream.
+    Loads are what the truck carries after the visit, in total and per stream. A `street`
+    visit serves its `task` (a street segment) in the direction its id names: `arrival_s` is
+    when the truck enters the street and `departure_s` when it leaves the other end.
     """
 
     kind: str
@@ -25,11 +28,18 @@ class Visit:
     load_kg: int
     load_m3: float
     load_by_stream: dict[str, tuple[int, float]] = field(default_factory=dict)
+    task: str | None = None
+
+    @property
+    def job(self) -> str:
+        return self.task if self.task is not None else self.id
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.task is None else {"task": self.task}
         return {
             "id": self.id,
             "kind": self.kind,
+            **extra,
             "arrival_s": self.arrival_s,
             "departure_s": self.departure_s,
             "load": {
@@ -53,7 +63,13 @@ class Route:
 
     @property
     def stop_ids(self) -> list[str]:
-        return [v.id for v in self.visits if v.kind == "stop"]
+        """Ids of the collecting visits: stops and street directions."""
+        return [v.id for v in self.visits if v.kind in SERVICE_KINDS]
+
+    @property
+    def job_ids(self) -> list[str]:
+        """What the route serves: stop ids, and task ids for streets."""
+        return [v.job for v in self.visits if v.kind in SERVICE_KINDS]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +118,9 @@ class Plan:
             "totals": {
                 "vehicles": len(self.routes),
                 "stops_served": sum(len(r.stop_ids) for r in self.routes),
+                "streets_served": sum(
+                    v.kind == "street" for r in self.routes for v in r.visits
+                ),
                 "stops_unassigned": len(self.unassigned),
                 "distance_m": self.distance_m,
                 "duration_s": self.duration_s,

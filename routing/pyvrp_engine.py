@@ -158,6 +158,16 @@ def pyvrp_routes(
         distances.append(pd)
         durations.append(pt)
 
+    # The alternatives of a task (a street's directions) form a mutually exclusive group.
+    members: dict[str, list[int]] = {}
+    for k, s in enumerate(stops):
+        members.setdefault(s.job, []).append(k)
+    group_of: dict[str, int] = {}
+    client_groups = []
+    for job, ks in members.items():
+        if len(ks) > 1:
+            group_of[job] = len(client_groups)
+            client_groups.append(pyvrp.ClientGroup(ks, required=stops[ks[0]].required))
     clients = []
     for s in stops:
         load = [s.kg] + ([math.ceil(s.m3 * 1000 - 1e-9)] if use_volume else [])
@@ -165,9 +175,11 @@ def pyvrp_routes(
         early = min((w.start_s for w in windows), default=0)
         late = max((w.end_s for w in windows), default=MAX_TW)
         prize = 0 if s.required else round((s.penalty or 0) * UNIT_PER_CURRENCY)
+        group = group_of.get(s.job)
         clients.append(pyvrp.Client(p.location[s.id], pickup=load, service_duration=s.service_s,
-                                    tw_early=early, tw_late=late, required=s.required,
-                                    prize=prize))
+                                    tw_early=early, tw_late=late,
+                                    required=s.required and group is None, prize=prize,
+                                    group=group))
 
     types = []
     type_group: list[tuple] = []
@@ -207,7 +219,8 @@ def pyvrp_routes(
         ))
         type_group.append(key)
 
-    data = pyvrp.ProblemData(locations, clients, depots, types, distances, durations)
+    data = pyvrp.ProblemData(locations, clients, depots, types, distances, durations,
+                             groups=client_groups)
     criteria = [MaxRuntime(max(0.01, budget_s))]
     if iterations is not None:
         criteria.append(MaxIterations(iterations))

@@ -153,14 +153,16 @@ def _build(
 
     def visit(kind: str, id_: str, arrival: int, departure: int) -> Visit:
         by_stream = {s: (int(kg), m3) for s, (kg, m3) in on_board.items() if kg > 0 or m3 > 0}
+        task = problem.stop_by_id[id_].task if kind == "stop" else None
         return Visit(
-            kind=kind,
+            kind="street" if task is not None else kind,
             id=id_,
             arrival_s=arrival,
             departure_s=departure,
             load_kg=sum(kg for kg, _ in by_stream.values()),
             load_m3=sum(m3 for _, m3 in by_stream.values()),
             load_by_stream=by_stream,
+            task=task,
         )
 
     visits = [visit("depot_start", vehicle.start_depot, start_s, start_s)]

@@ -100,21 +100,34 @@ def _reachable(problem: Problem, stop: Stop, v: Vehicle, site_ids: tuple[str, ..
     return False
 
 
+def _reason(problem: Problem, compat: Compatibility, stop: Stop) -> str | None:
+    """Why no vehicle can serve this stop on its own, or None if one can."""
+    vehicles = [problem.vehicle_by_id[vid] for vid in compat.stop_vehicles[stop.id]]
+    if not vehicles:
+        return _stream_reason(problem, stop)
+    vehicles = [v for v in vehicles if _fits(stop, v)]
+    if not vehicles:
+        return TOO_BIG
+    if not any(_reachable(problem, stop, v, compat.sites[v.id]) for v in vehicles):
+        return UNREACHABLE
+    return None
+
+
 def screen(problem: Problem, compat: Compatibility) -> tuple[list[Stop], list[Unassigned]]:
-    """Split stops into those some vehicle could serve alone and those none can, with reasons."""
+    """Split stops into those some vehicle could serve alone and those none can, with reasons.
+
+    A task is reported once, under its own id, when none of its alternatives can be served;
+    alternatives that cannot (a direction whose window is out of reach) are simply left out.
+    """
     servable: list[Stop] = []
     unassigned: list[Unassigned] = []
-    for stop in problem.stops:
-        vehicles = [problem.vehicle_by_id[vid] for vid in compat.stop_vehicles[stop.id]]
-        if not vehicles:
-            unassigned.append(Unassigned(stop.id, _stream_reason(problem, stop)))
-            continue
-        vehicles = [v for v in vehicles if _fits(stop, v)]
-        if not vehicles:
-            unassigned.append(Unassigned(stop.id, TOO_BIG))
-            continue
-        if not any(_reachable(problem, stop, v, compat.sites[v.id]) for v in vehicles):
-            unassigned.append(Unassigned(stop.id, UNREACHABLE))
-            continue
-        servable.append(stop)
+    for job, ids in problem.jobs.items():
+        reasons = []
+        for stop in (problem.stop_by_id[i] for i in ids):
+            reason = _reason(problem, compat, stop)
+            if reason is None:
+                servable.append(stop)
+            reasons.append(reason)
+        if all(r is not None for r in reasons):
+            unassigned.append(Unassigned(job, str(reasons[0])))
     return servable, unassigned

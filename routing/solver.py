@@ -68,7 +68,7 @@ def plan_objective(problem: Problem, plan: Plan, balance_weight: float = 0.0) ->
     """
     penalty = 0.0
     for item in plan.unassigned:
-        stop = problem.stop_by_id[item.id]
+        stop = problem.stop_by_id[problem.jobs[item.id][0]]
         penalty += REQUIRED_PENALTY / 1e5 if stop.required else (stop.penalty or 0.0)
     if balance_weight and plan.routes:
         returns = [route.visits[-1].arrival_s for route in plan.routes if route.visits]
@@ -78,9 +78,14 @@ def plan_objective(problem: Problem, plan: Plan, balance_weight: float = 0.0) ->
 
 def _to_steps(problem: Problem, ids: Sequence[str]) -> list[tuple[str, str]]:
     steps = []
+    jobs: set[str] = set()
     for id_ in ids:
-        if id_ in problem.stop_by_id:
-            steps.append(("stop", id_))
+        stop_id = problem.tasks[id_][0] if id_ in problem.tasks else id_  # a street as a whole
+        if stop_id in problem.stop_by_id:
+            job = problem.stop_by_id[stop_id].job
+            if job not in jobs:  # a task is served once, whichever direction comes first
+                jobs.add(job)
+                steps.append(("stop", stop_id))
         elif id_ in problem.site_by_id:
             steps.append(("unload", id_))
     return steps
@@ -115,13 +120,13 @@ def assemble_plan(
         if route is None:
             return None
         timed.append(route)
-        served.update(route.stop_ids)
+        served.update(route.job_ids)
     done = served | {u.id for u in screened}
-    unassigned = list(screened) + [
-        Unassigned(s.id, DROPPED_REQUIRED if s.required else DROPPED_OPTIONAL)
-        for s in problem.stops
-        if s.id not in done
-    ]
+    unassigned = list(screened)
+    for job, ids in problem.jobs.items():
+        if job not in done:
+            required = problem.stop_by_id[ids[0]].required
+            unassigned.append(Unassigned(job, DROPPED_REQUIRED if required else DROPPED_OPTIONAL))
     return Plan(tuple(timed), tuple(unassigned), stats)
 
 
