@@ -330,7 +330,7 @@ class OrtoolsModel:
                     seq.append(self.manager.NodeToIndex(self.stop_node[id_]))
                 elif kind == "unload" and free.get(id_):
                     seq.append(self.manager.NodeToIndex(free[id_].pop(0)))
-            while seq and self.manager.IndexToNode(seq[-1]) not in self.stop_node:
+            while seq and self.nodes[self.manager.IndexToNode(seq[-1])].kind != "stop":
                 seq.pop()  # the final unload is part of the end node
             out.append(seq)
         return out

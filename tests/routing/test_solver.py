@@ -9,7 +9,8 @@ from routing_factory import problem, scatter
 
 from routing.check import check_plan
 from routing.model import Depot, DisposalSite, DriverBreak, Load, Stop, TimeWindow, Vehicle
-from routing.screen import NO_STREAM, TOO_BIG, UNREACHABLE
+from routing.ortools_engine import OrtoolsModel
+from routing.screen import NO_STREAM, TOO_BIG, UNREACHABLE, compatibility, screen
 from routing.solver import Progress, SolveOptions, solve
 
 HOUR = 3600
@@ -134,6 +135,25 @@ def test_warm_start_and_progress() -> None:
     assert not plan.unassigned
     assert seen and seen[-1].phase == "done"
     assert all(0.0 <= s.fraction <= 1.0 for s in seen)
+
+
+def test_warm_start_routes_reach_ortools_whole() -> None:
+    """The seed OR-Tools starts from is the given routes, mid-route unloads included."""
+    rng = random.Random(5)
+    stops = [(Stop(f"s{i}", {"mixed": Load(kg=100)}, service_s=30), xy)
+             for i, xy in enumerate(scatter(rng, 8))]
+    p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L", unload_s=300), (3000, 3000))],
+                [Vehicle("A", 500, "D")], stops)
+    order = ["s3", "s1", "s7", "s0", "L", "s2", "s6", "s5", "s4"]
+    compat = compatibility(p)
+    model = OrtoolsModel(p, compat, screen(p, compat)[0])
+    steps = [("unload" if i == "L" else "stop", i) for i in order] + [("unload", "L")]
+    (seq,) = model.routes_to_indices({"A": steps})
+    assert [model.nodes[model.manager.IndexToNode(i)].id for i in seq] == order
+    # With one solution allowed, OR-Tools returns the seed itself: nothing lost on the way.
+    plan = solve(p, fast(pyvrp_share=0.0, solution_limit=1, initial_routes={"A": order}))
+    assert check_plan(p, plan) == []
+    assert plan.routes[0].stop_ids == [i for i in order if i != "L"]
 
 
 def test_plan_dict_schema() -> None:
