@@ -54,7 +54,7 @@ def streets_for(path: Path) -> Streets:
 
 def stop_places(graph: StreetGraph, places: dict[str, Any]) -> dict[str, StopPlace]:
     """Where each planned stop lies on the streets (snapped as the planner did)."""
-    ids = [pid for pid, p in places.items() if p.get("kind") == "stop"]
+    ids = [pid for pid, p in places.items() if p.get("kind") in ("stop", "street")]
     if not ids:
         return {}
     lonlat = np.array([[places[i]["lon"], places[i]["lat"]] for i in ids], dtype=float)

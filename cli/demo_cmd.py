@@ -16,7 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from cli.common import err, input_errors, out
-from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario, summary_table
+from cli.plan_cmd import (
+    DEMO,
+    DEMO_DOOR_TO_DOOR,
+    load_scenario,
+    plan_document,
+    solve_scenario,
+    summary_table,
+)
 from geodata.snap import DEFAULT_MAX_SNAP_M
 from maps.coverage_map import Schedule, ScheduleError, parse_days
 from maps.day import build_day, vehicle_names
@@ -41,6 +48,8 @@ def kpi_table(kpis: dict) -> Table:
     rows = [
         ("Camiones usados / trucks used", f"{kpis['trucks_used']}"),
         ("Paradas atendidas / stops served", f"{kpis['stops_served']}"),
+        ("Calles puerta a puerta / door-to-door streets", f"{kpis['streets_served']}"),
+        ("km de calles atendidas / street km served", f"{kpis['street_km_served']:,.1f}"),
         ("Sin asignar / unassigned", f"{kpis['stops_unassigned']}"),
         ("km", f"{kpis['km']:,.1f}"),
         ("Horas / hours", f"{kpis['hours']:,.1f}"),
@@ -72,6 +81,11 @@ def demo(
     ),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write PDF route sheets."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    corner_stops: bool = typer.Option(
+        False,
+        "--corner-stops",
+        help="Fixed stops every ~100 m (points.csv) instead of door-to-door streets.",
+    ),
 ) -> None:
     """Demo completo: plan, mapas, hojas de ruta y GPX (the whole day in one command)."""
     if lang not in LANGUAGES:
@@ -84,11 +98,14 @@ def demo(
         raise typer.Exit(2) from None
     when = _service_date(service_date)
     fleet = DEMO / "fleet.toml"
+    # Door to door on the residential streets, and the market, hospital and schools as stops.
+    points, door = DEMO / "generators.csv", DEMO_DOOR_TO_DOOR
+    if corner_stops:
+        points, door = DEMO / "points.csv", None
     with input_errors():
         scenario = load_scenario(
-            DEMO / "streets.osm.pbf", DEMO / "points.csv", DEMO / "sites.csv", fleet,
-            DEFAULT_MAX_SNAP_M,
-        )  # fmt: skip
+            DEMO / "streets.osm.pbf", points, DEMO / "sites.csv", fleet, DEFAULT_MAX_SNAP_M, door
+        )
         plan = solve_scenario(scenario, time_limit, seed, quiet)
     document = plan_document(scenario, plan, when)
     language = get_lang(lang)

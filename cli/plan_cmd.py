@@ -9,18 +9,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.common import err, input_errors, out
+from geodata.door_to_door import DoorToDoor, street_places, street_service
 from geodata.osm import load_streets
 from geodata.scenario import Scenario, ScenarioError, build_scenario, vehicles_from_config
-from geodata.sites import read_points
+from geodata.sites import PointSet, read_points
 from geodata.snap import DEFAULT_MAX_SNAP_M
 from routing.check import check_plan
 from routing.model import ProblemError
-from routing.plan import Plan
+from routing.plan import SERVICE_KINDS, Plan
 from routing.solver import Progress as SolveProgress
 from routing.solver import SolveOptions, solve
 
@@ -28,15 +30,30 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "florencia-de-mora"
 
 
-def load_scenario(osm: Path, points: Path, sites: Path, fleet: Path, max_snap_m: float) -> Scenario:
-    """Read the four inputs and build the routing problem (errors name file, id and field)."""
+DEMO_POPULATION = 12_175  # people served in the demo area (data/florencia-de-mora/README.md)
+DEMO_DOOR_TO_DOOR = DoorToDoor(DEMO / "boundary.geojson", population=DEMO_POPULATION)
+
+
+def load_scenario(
+    osm: Path,
+    points: Path | None,
+    sites: Path,
+    fleet: Path,
+    max_snap_m: float,
+    door_to_door: DoorToDoor | None = None,
+) -> Scenario:
+    """Read the inputs and build the routing problem (errors name file, id and field)."""
     try:
         config = tomllib.loads(fleet.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ScenarioError(f"{fleet}: cannot read fleet file: {exc}") from exc
     vehicles = vehicles_from_config(config, str(fleet))
     graph = load_streets(osm)
-    return build_scenario(graph, read_points(points), read_points(sites), vehicles, max_snap_m)
+    streets = street_service(graph, door_to_door) if door_to_door is not None else None
+    stops = read_points(points) if points is not None else PointSet([], np.zeros((0, 2)))
+    return build_scenario(
+        graph, stops, read_points(sites), vehicles, max_snap_m, streets=streets
+    )
 
 
 def solve_scenario(
@@ -93,6 +110,7 @@ def plan_document(scenario: Scenario, plan: Plan, service_date: str | None) -> d
             scenario.snapped.ids, scenario.snapped.lonlat.tolist(), strict=True
         )
     }
+    document["places"] |= street_places(scenario)
     document["date"] = service_date
     document["generated_at"] = (
         datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -114,16 +132,20 @@ def hhmm(seconds: int) -> str:
 
 def summary_table(plan: Plan) -> Table:
     table = Table(title="Rutas / routes")
-    for column in ("Camión", "Paradas", "Descargas", "kg", "km", "Salida", "Regreso", "S/"):
+    columns = ("Camión", "Paradas", "Calles", "Descargas", "kg", "km", "Salida", "Regreso", "S/")
+    for column in columns:
         table.add_column(column, justify="right" if column not in ("Camión",) else "left")
     for route in plan.routes:
         visits = route.visits
         kg = sum(
-            v.load_kg - prev.load_kg for prev, v in itertools.pairwise(visits) if v.kind == "stop"
+            v.load_kg - prev.load_kg
+            for prev, v in itertools.pairwise(visits)
+            if v.kind in SERVICE_KINDS
         )
         table.add_row(
             route.vehicle_id,
-            str(len(route.stop_ids)),
+            str(sum(v.kind == "stop" for v in visits)),
+            str(sum(v.kind == "street" for v in visits)),
             str(sum(v.kind == "unload" for v in visits)),
             f"{kg:,}",
             f"{route.distance_m / 1000:,.1f}",
@@ -158,13 +180,42 @@ def plan(
         min=0.0,
         help="Cost per hour between the earliest and latest return: evens out workloads.",
     ),
+    streets_area: Path | None = typer.Option(
+        None,
+        "--streets-area",
+        help="Serve door to door every residential street inside this polygon (GeoJSON, ...).",
+    ),
+    streets_where: str | None = typer.Option(
+        None, "--streets-where", help="Pick --streets-area features, e.g. IDDIST=130601."
+    ),
+    population: int | None = typer.Option(
+        None, "--population", min=1, help="People living on the door-to-door streets."
+    ),
+    kg_per_person_day: float = typer.Option(0.6, "--kg-per-person-day", min=0.0),
+    kg_per_m: float | None = typer.Option(
+        None, "--kg-per-m", min=0.0, help="Waste per metre of street (instead of --population)."
+    ),
+    no_points: bool = typer.Option(
+        False, "--no-points", help="No point stops: only the --streets-area streets."
+    ),
 ) -> None:
     """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
+    door = None
+    if streets_area is not None:
+        door = DoorToDoor(streets_area, streets_where, population, kg_per_person_day, kg_per_m)
+    elif streets_where is not None or population is not None or kg_per_m is not None:
+        err.print("[bold red]error:[/] --streets-where, --population and --kg-per-m need "
+                  "--streets-area FILE", highlight=False)
+        raise typer.Exit(2)
+    if no_points and door is None:
+        err.print("[bold red]error:[/] --no-points needs --streets-area FILE", highlight=False)
+        raise typer.Exit(2)
+    stops_file = None if no_points else points
     if week:
         from cli.week_cmd import plan_week
 
         with input_errors():
-            scenario = load_scenario(osm, points, sites, fleet, max_snap_m)
+            scenario = load_scenario(osm, stops_file, sites, fleet, max_snap_m, door)
             week_of = date.fromisoformat(service_date) if service_date else date.today()
             document = plan_week(
                 scenario, schedule, week_of, time_limit, seed, quiet, coverage=coverage
@@ -173,13 +224,15 @@ def plan(
         out.print(f"Semana verificada / checked week → {out_file}")
         return
     with input_errors():
-        scenario = load_scenario(osm, points, sites, fleet, max_snap_m)
+        scenario = load_scenario(osm, stops_file, sites, fleet, max_snap_m, door)
         result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
     write_json(plan_document(scenario, result, service_date), out_file)
     out.print(summary_table(result))
     served = sum(len(r.stop_ids) for r in result.routes)
+    streets = sum(v.kind == "street" for r in result.routes for v in r.visits)
+    what = f"{served - streets} paradas y {streets} calles" if streets else f"{served} paradas"
     out.print(
-        f"{served} paradas atendidas, {len(result.unassigned)} sin asignar; "
+        f"{what} atendidas, {len(result.unassigned)} sin asignar; "
         f"{result.distance_m / 1000:,.1f} km; S/ {result.cost:,.0f}. Plan verificado → {out_file}"
     )
     for item in result.unassigned[:20]:

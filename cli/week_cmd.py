@@ -18,6 +18,7 @@ from cli.plan_cmd import plan_document, solve_scenario
 from geodata.scenario import Scenario, ScenarioError
 from maps.kpis import diversion_rate
 from routing.model import MIXED, Load
+from routing.plan import SERVICE_KINDS
 from routing.week import DAY_NAMES_ES, Rule, day_problem, parse_days, week_templates
 
 
@@ -48,9 +49,7 @@ def read_schedule(
             if stream != "id"
         ]
     stop_ids = [s.id for s in scenario.problem.stops]
-    where = {pid: i for i, pid in enumerate(scenario.snapped.ids)}
-    lonlat = np.array([scenario.snapped.lonlat[where[pid]] for pid in stop_ids])
-    geoms = shapely.points(lonlat)
+    geoms = shapely.points(scenario.lonlat_of(stop_ids))
     shapes = polygons.geometry.to_numpy()
     distance = np.stack([shapely.distance(shape, geoms) for shape in shapes], axis=1)
     nearest = distance.argmin(axis=1)  # inside a polygon the distance is zero
@@ -96,7 +95,7 @@ def plan_week(
     monday = week_of - timedelta(days=week_of.weekday())
     document: dict[str, Any] = {"week_of": monday.isoformat(), "templates": [], "days": {}}
     table = Table(title="Semana / week")
-    for column in ("Residuo", "Días", "Paradas", "Camiones", "kg", "km", "S/"):
+    for column in ("Residuo", "Días", "Paradas y calles", "Camiones", "kg", "km", "S/"):
         table.add_column(column)
     week_kg: dict[str, int] = {}
     views: list[tuple[frozenset[int], Any]] = []
@@ -123,8 +122,9 @@ def plan_week(
             document["days"].setdefault((monday + timedelta(days=d - 1)).isoformat(), []).append(
                 index
             )
-        kg = sum(s.kg for s in template.problem.stops)
-        served = {v.id for r in plan.routes for v in r.visits if v.kind == "stop"}
+        jobs = template.problem.jobs.values()  # a street's directions carry the same waste
+        kg = sum(template.problem.stop_by_id[ids[0]].kg for ids in jobs)
+        served = {v.id for r in plan.routes for v in r.visits if v.kind in SERVICE_KINDS}
         stream_rules = {
             pid: [r for r in items if r.stream == template.stream] for pid, items in rules.items()
         }
@@ -135,7 +135,7 @@ def plan_week(
         table.add_row(
             template.stream,
             ", ".join(names),
-            str(len(template.problem.stops)),
+            str(len(template.problem.jobs)),  # a street counts once, not per direction
             str(len(plan.routes)),
             f"{kg:,}",
             f"{plan.distance_m / 1000:,.1f}",

@@ -9,6 +9,7 @@ over, without passing it.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -142,7 +143,7 @@ def route_progress(
     planned = [
         (v["id"], local_moment(service_date, int(v["arrival_s"])))
         for v in visits
-        if v.get("kind") == "stop"
+        if v.get("kind") in ("stop", "street")  # a street is served when its middle is passed
     ]
     ends = [v for v in visits if v.get("kind") == "depot_end"]
     planned_end = local_moment(service_date, int(ends[-1]["arrival_s"])) if ends else None
@@ -156,8 +157,8 @@ def route_progress(
         if moment is not None:
             served_at[stop_id] = datetime.fromtimestamp(moment, tz=UTC)
     finished = planned_end is not None and now > planned_end + timedelta(seconds=ROUTE_GRACE_S)
-    last_index = max(
-        (i for i, (stop_id, _) in enumerate(planned) if stop_id in served_at), default=-1
+    last_index = _frontier(
+        [(served_at[stop_id], i) for i, (stop_id, _) in enumerate(planned) if stop_id in served_at]
     )
     delay_s = None
     if last_index >= 0:
@@ -183,6 +184,28 @@ def route_progress(
         delay_s=delay_s,
         edges_driven=driven,
     )
+
+
+def _frontier(passes: list[tuple[datetime, int]]) -> int:
+    """How far along its plan the truck is: the last stop of the longest run of passes made in
+    planned order (-1 before the first).
+
+    A truck often drives past streets it will serve later (leaving the depot, on its way to the
+    first stop). Such a pass is out of order; taking the furthest stop passed as the truck's
+    position would call everything before it missed.
+    """
+    ordered = [index for _, index in sorted(passes)]
+    tails: list[int] = []  # smallest last plan index of an in-order run of each length
+    last: list[int] = []  # that run's last plan index, by length - 1
+    for index in ordered:
+        k = bisect.bisect_left(tails, index)
+        if k == len(tails):
+            tails.append(index)
+            last.append(index)
+        else:
+            tails[k] = index
+            last[k] = index
+    return last[-1] if last else -1
 
 
 def missed_rows(

@@ -10,16 +10,16 @@ model of the routing package unchanged: only the "one of two" constraint is new.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geodata import shortest
-from geodata.attach import INF, point_matrix
 from geodata.demo_points import SERVED_CLASSES
+from geodata.matrix import Leg, MatrixError, TravelMatrix, travel_matrix
 from geodata.snap import SnappedPoints
 from geodata.streets import StreetGraph
 
@@ -86,49 +86,124 @@ def street_tasks(
     return tasks
 
 
+@dataclass(frozen=True)
+class Direction:
+    """One allowed way of serving a task: driving ``edge`` from its start to its end."""
+
+    id: str
+    task: StreetTask
+    edge: int
+    service_s: int
+    length_m: int
+
+
+@dataclass
+class ServiceMatrix:
+    """Travel between places and street directions, in the routing problem's order.
+
+    A street direction is entered at the start of its street and left at its end, so the
+    matrix of a door-to-door day is the point matrix read at different rows and columns; the
+    street itself is in the distance out of it (``length_m``) and in the stop's service time.
+    ``leg`` gives the streets driven between two visits, as ``TravelMatrix.leg`` does for points.
+    """
+
+    ids: list[str]
+    duration_s: NDArray[np.int64]
+    distance_m: NDArray[np.int64]
+    points: TravelMatrix
+    enter: dict[str, int]
+    leave: dict[str, int]
+    directions: dict[str, Direction]
+
+    def leg(self, origin: str, destination: str) -> Leg:
+        leg = self.points.leg(self.leave[origin], self.enter[destination])
+        return replace(leg, origin=origin, destination=destination)
+
+
+def direction_ids(task: StreetTask) -> list[str]:
+    return [f"{task.id}:{k}" for k in range(len(task.edges))]
+
+
+def service_matrix(
+    graph: StreetGraph,
+    places: SnappedPoints,
+    tasks: list[StreetTask],
+    collection_kmh: float = COLLECTION_KMH,
+) -> ServiceMatrix:
+    """Matrices over ``places`` then one node per allowed direction of each task."""
+    directions = [
+        Direction(did, task, edge, *_service(graph, edge, collection_kmh))
+        for task in tasks
+        for did, edge in zip(direction_ids(task), task.edges, strict=True)
+    ]
+    edges = np.array([d.edge for d in directions], dtype=np.int64)
+    n_dir, n_places = len(directions), len(places)
+    # Points: the places, then each direction's start (fraction 0) and end (fraction 1).
+    points = SnappedPoints(
+        ids=[*places.ids, *(f"{d.id}@start" for d in directions),
+             *(f"{d.id}@end" for d in directions)],
+        lonlat=np.zeros((n_places + 2 * n_dir, 2)),
+        edge=np.concatenate([places.edge, edges, edges]).astype(np.int64),
+        fraction=np.concatenate([places.fraction, np.zeros(n_dir), np.ones(n_dir)]),
+        distance_m=np.zeros(n_places + 2 * n_dir),
+        snapped_xy=np.vstack(
+            [places.snapped_xy, _ends(graph, edges, 0.0), _ends(graph, edges, 1.0)]
+        ).reshape(-1, 2),
+        unsnapped=[],
+    )
+    try:
+        matrix = travel_matrix(graph, points)
+    except MatrixError:
+        raise ValueError("some streets cannot be reached from the places") from None
+    enter = np.concatenate([np.arange(n_places), n_places + np.arange(n_dir)])
+    leave = np.concatenate([np.arange(n_places), n_places + n_dir + np.arange(n_dir)])
+    length = np.array([0] * n_places + [d.length_m for d in directions], dtype=np.int64)
+    duration = matrix.duration_s[np.ix_(leave, enter)]
+    distance = matrix.distance_m[np.ix_(leave, enter)] + length[:, None]
+    np.fill_diagonal(duration, 0)
+    np.fill_diagonal(distance, 0)
+    ids = [*places.ids, *(d.id for d in directions)]
+    return ServiceMatrix(
+        ids, duration, distance, matrix,
+        dict(zip(ids, enter.tolist(), strict=True)), dict(zip(ids, leave.tolist(), strict=True)),
+        {d.id: d for d in directions},
+    )  # fmt: skip
+
+
 def arc_matrix(
     graph: StreetGraph,
     places: SnappedPoints,
     tasks: list[StreetTask],
     collection_kmh: float = COLLECTION_KMH,
 ) -> ArcMatrix:
-    """Travel between places and task directions, each task's street driven at collection pace."""
-    direction_task = np.array([t for t, task in enumerate(tasks) for _ in task.edges], dtype=int)
-    direction_edge = np.array([e for task in tasks for e in task.edges], dtype=np.int64)
-    n_dir, n_places = len(direction_edge), len(places)
-    # Points: the places, then each direction's start (fraction 0) and end (fraction 1).
-    edge = np.concatenate([places.edge, direction_edge, direction_edge]).astype(np.int64)
-    fraction = np.concatenate([places.fraction, np.zeros(n_dir), np.ones(n_dir)])
-    xy = np.vstack(
-        [places.snapped_xy, _ends(graph, direction_edge, 0.0), _ends(graph, direction_edge, 1.0)]
-    ).reshape(-1, 2)
-    points = SnappedPoints(
-        ids=[*places.ids, *(f"s{k}" for k in range(n_dir)), *(f"e{k}" for k in range(n_dir))],
-        lonlat=np.zeros((len(edge), 2)),
-        edge=edge,
-        fraction=fraction,
-        distance_m=np.zeros(len(edge)),
-        snapped_xy=xy,
-        unsnapped=[],
-    )
-    keys = point_matrix(graph, points)
-    if (keys >= INF).any():
-        raise ValueError("some streets cannot be reached from the places")
-    duration_ms, distance_dm = shortest.unpack(keys)
-    starts = np.arange(n_places, n_places + n_dir)
-    ends = starts + n_dir
-    arrive = np.concatenate([np.arange(n_places), starts])  # where a node is entered
-    leave = np.concatenate([np.arange(n_places), ends])  # where a node is left
-    service_s = np.ceil(graph.edge_length_m[direction_edge] / (collection_kmh / 3.6)).astype(int)
-    length_m = np.ceil(graph.edge_length_m[direction_edge]).astype(int)
-    duration = -(-duration_ms[np.ix_(leave, arrive)] // 1000)
-    distance = -(-distance_dm[np.ix_(leave, arrive)] // 10)
-    duration[n_places:, :] += service_s[:, None]  # the street itself, driven while collecting
-    distance[n_places:, :] += length_m[:, None]
+    """Travel between places and task directions, each task's street driven at collection pace.
+
+    The classic arc-routing form: the street's collection time is part of the travel out of it.
+    """
+    service = service_matrix(graph, places, tasks, collection_kmh)
+    dirs = list(service.directions.values())
+    n_places = len(places)
+    service_s = np.array([d.service_s for d in dirs], dtype=np.int64)
+    duration = service.duration_s.copy()
+    duration[n_places:, :] += service_s[:, None]
     np.fill_diagonal(duration, 0)
-    np.fill_diagonal(distance, 0)
-    ids = [*places.ids, *(f"{tasks[t].id}:{k}" for k, t in enumerate(direction_task))]
-    return ArcMatrix(ids, duration, distance, direction_task, direction_edge, service_s, n_places)
+    task_index = {task.id: t for t, task in enumerate(tasks)}
+    return ArcMatrix(
+        service.ids, duration, service.distance_m,
+        np.array([task_index[d.task.id] for d in dirs], dtype=int),
+        np.array([d.edge for d in dirs], dtype=np.int64), service_s, n_places,
+    )  # fmt: skip
+
+
+def _service(graph: StreetGraph, edge: int, collection_kmh: float) -> tuple[int, int]:
+    """Seconds to collect along a street and its length, both rounded up."""
+    length = float(graph.edge_length_m[edge])
+    return math.ceil(length / (collection_kmh / 3.6)), math.ceil(length)
+
+
+def middles_lonlat(graph: StreetGraph, edges: NDArray[np.int64]) -> NDArray[np.float64]:
+    """WGS84 middle of each street: the same point whichever way the street is driven."""
+    return graph.to_lonlat(_ends(graph, np.asarray(edges, dtype=np.int64), 0.5))
 
 
 def _ends(graph: StreetGraph, edges: NDArray[np.int64], fraction: float) -> NDArray[np.float64]:

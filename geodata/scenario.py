@@ -11,11 +11,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from geodata.arcs import (
+    COLLECTION_KMH,
+    Direction,
+    ServiceMatrix,
+    StreetTask,
+    middles_lonlat,
+    service_matrix,
+)
 from geodata.matrix import TravelMatrix, travel_matrix
 from geodata.sites import PointSet
 from geodata.snap import DEFAULT_MAX_SNAP_M, SnappedPoints, Unsnapped, snap_points
@@ -41,16 +49,48 @@ class ScenarioError(ValueError):
     """A stop, site or vehicle attribute cannot be used; the message names where and what."""
 
 
+@dataclass(frozen=True)
+class StreetService:
+    """Streets served door to door, and how their waste is described to the solver.
+
+    Each task's ``demand_kg`` is what its households put out; the volume follows from the
+    density of loose bagged waste, the collection time from the crew's walking pace.
+    """
+
+    tasks: list[StreetTask]
+    stream: str = MIXED
+    kg_per_m3: float = 250.0
+    collection_kmh: float = COLLECTION_KMH
+
+
 @dataclass
 class Scenario:
-    """A routing problem together with the geography it came from (for maps and sheets)."""
+    """A routing problem together with the geography it came from (for maps and sheets).
+
+    ``streets`` holds the direction stops of door-to-door streets (they are not snapped
+    points: each is a whole street, entered at one end and left at the other).
+    """
 
     problem: Problem
     graph: StreetGraph
-    matrix: TravelMatrix
+    matrix: TravelMatrix | ServiceMatrix
     snapped: SnappedPoints
     names: dict[str, str]  # place id -> human name (street or site name)
     unsnapped: list[Unsnapped]
+    streets: dict[str, Direction] = field(default_factory=dict)
+
+    def lonlat_of(self, ids: Sequence[str]) -> np.ndarray:
+        """WGS84 position of stops and places; a door-to-door street is at its middle."""
+        where = self.snapped.index()
+        streets = [pid for pid in ids if pid not in where]
+        middle = dict(zip(
+            streets,
+            middles_lonlat(self.graph, np.array([self.streets[p].edge for p in streets], int)),
+            strict=True,
+        )) if streets else {}  # fmt: skip
+        return np.array(
+            [self.snapped.lonlat[where[pid]] if pid in where else middle[pid] for pid in ids]
+        ).reshape(-1, 2)
 
     def complete(self, plan: Plan) -> Plan:
         """The solver's plan plus the stops that never reached it (too far from any street)."""
@@ -205,8 +245,12 @@ def build_scenario(
     vehicles: Sequence[Vehicle],
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     site_snap_m: float = 500.0,
+    streets: StreetService | None = None,
 ) -> Scenario:
-    """Snap everything, compute the matrix and assemble the routing problem."""
+    """Snap everything, compute the matrix and assemble the routing problem.
+
+    With ``streets``, those streets are served door to door in the same plan as the stops.
+    """
     depots, disposal = sites_from_points(sites)
     site_snap = snap_points(graph, sites, site_snap_m)
     if site_snap.unsnapped:
@@ -228,9 +272,22 @@ def build_scenario(
         snapped_xy=np.vstack([site_snap.snapped_xy[pick], stop_snap.snapped_xy]),
         unsnapped=stop_snap.unsnapped,
     )
-    matrix = travel_matrix(graph, snapped)
     attrs = dict(zip(stops.ids, stops.attributes or [{}] * len(stops), strict=True))
     model_stops = [stop_from_attributes(pid, attrs[pid], stops.source) for pid in stop_snap.ids]
+    matrix: TravelMatrix | ServiceMatrix
+    directions: dict[str, Direction] = {}
+    if streets is not None and streets.tasks:
+        taken = set(snapped.ids) & {t.id for t in streets.tasks}
+        if taken:
+            raise ScenarioError(f"street task ids also used by a stop or site: {sorted(taken)[:5]}")
+        try:
+            matrix = service_matrix(graph, snapped, streets.tasks, streets.collection_kmh)
+        except ValueError as exc:
+            raise ScenarioError(f"door-to-door streets: {exc}") from None
+        directions = matrix.directions
+        model_stops += [_street_stop(d, streets) for d in directions.values()]
+    else:
+        matrix = travel_matrix(graph, snapped)
     problem = Problem(
         depots=depots,
         sites=disposal,
@@ -244,4 +301,18 @@ def build_scenario(
     }
     for pid in stop_snap.ids:
         names[pid] = str(attrs[pid].get("street") or attrs[pid].get("name") or "")
-    return Scenario(problem, graph, matrix, snapped, names, list(stop_snap.unsnapped))
+    for did, direction in directions.items():
+        names[did] = direction.task.street
+    return Scenario(
+        problem, graph, matrix, snapped, names, list(stop_snap.unsnapped), directions
+    )
+
+
+def _street_stop(direction: Direction, streets: StreetService) -> Stop:
+    kg = direction.task.demand_kg
+    return Stop(
+        id=direction.id,
+        demand={streets.stream: Load(kg=round(kg), m3=kg / streets.kg_per_m3)},
+        service_s=direction.service_s,
+        task=direction.task.id,
+    )

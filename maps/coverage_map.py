@@ -109,7 +109,9 @@ def served_edges(day: DayView) -> dict[int, _Served]:
     for route in day.routes:
         previous = None
         for visit in route.visits:
-            if visit.kind == "stop" and visit.place is not None:
+            if visit.kind == "street" and visit.place is not None and visit.place.edge >= 0:
+                mark(visit.place.edge, route, visit.arrival_s)  # door to door: the street itself
+            elif visit.kind == "stop" and visit.place is not None:
                 if visit.place.edge >= 0:
                     mark(visit.place.edge, route, visit.arrival_s)
                 if previous is not None and previous.kind == "stop" and visit.leg_in:

@@ -21,6 +21,7 @@ from geodata.matrix import LegStep
 from geodata.scenario import Scenario
 from geodata.streets import StreetGraph
 from maps.directions import Instruction, directions
+from routing.plan import SERVICE_KINDS
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -37,6 +38,11 @@ class Place:
     cross_street: str = ""
     demand_kg: dict[str, int] = field(default_factory=dict)  # stream -> kg (stops only)
     edge: int = -1
+    # A street served door to door: its line in the direction driven, where it ends, its task.
+    line: tuple[tuple[float, float], ...] = ()
+    to_street: str = ""
+    task: str = ""
+    length_m: int = 0
 
     @property
     def lonlat(self) -> tuple[float, float]:
@@ -81,7 +87,12 @@ class RouteView:
 
     @property
     def stops(self) -> list[VisitView]:
-        return [v for v in self.visits if v.kind == "stop"]
+        """The collecting visits, numbered on the sheet: point stops and streets."""
+        return [v for v in self.visits if v.kind in SERVICE_KINDS]
+
+    @property
+    def streets(self) -> list[VisitView]:
+        return [v for v in self.visits if v.kind == "street"]
 
     @property
     def collected_kg(self) -> int:
@@ -92,10 +103,11 @@ class RouteView:
         """The whole day's street path, ``[lon, lat]``, joints not repeated."""
         line: list[list[float]] = []
         for visit in self.visits:
-            if visit.leg_in is None:
-                continue
-            pts = visit.leg_in.coords
-            line.extend(pts[1:] if line and pts and line[-1] == pts[0] else pts)
+            parts = [visit.leg_in.coords] if visit.leg_in is not None else []
+            if visit.kind == "street" and visit.place is not None:
+                parts.append([list(p) for p in visit.place.line])
+            for pts in parts:
+                line.extend(pts[1:] if line and pts and line[-1] == pts[0] else pts)
         return line
 
     @property
@@ -170,6 +182,9 @@ def build_day(
     cross = _CrossStreets(graph)
     places: dict[str, Place] = {}
     for pid, info in document.get("places", {}).items():
+        if info.get("kind") == "street" and pid in scenario.streets:
+            places[pid] = _street_place(pid, info, scenario, cross, demand.get(pid, {}))
+            continue
         i = where.get(pid)
         edge = int(snapped.edge[i]) if i is not None else -1
         name = str(info.get("name") or "")
@@ -223,16 +238,33 @@ def _route_view(
                 previous, pid, leg.distance_m, leg.duration_s, leg.lonlat(graph), leg.steps,
                 directions(graph, leg.steps),
             )  # fmt: skip
-        if kind == "stop":
+        if kind in SERVICE_KINDS:
             number += 1
         visits.append(
             VisitView(kind, pid, int(raw["arrival_s"]), int(raw["departure_s"]), load_kg,
-                      places.get(pid), number if kind == "stop" else None, leg_view)
+                      places.get(pid), number if kind in SERVICE_KINDS else None, leg_view)
         )  # fmt: skip
         previous = pid
     return RouteView(
         str(route["vehicle_id"]), name, int(route["distance_m"]), int(route["duration_s"]), visits
     )
+
+
+def _street_place(
+    pid: str, info: Mapping[str, Any], scenario: Scenario, cross: _CrossStreets,
+    demand: dict[str, int],
+) -> Place:
+    """A door-to-door street: named after the street, from the cross street at its start to
+    the one at its end, drawn along the direction the truck serves it."""
+    direction = scenario.streets[pid]
+    graph = scenario.graph
+    edge = direction.edge
+    name = str(info.get("name") or graph.edge_name[edge])
+    line = tuple((float(x), float(y)) for x, y in edge_lonlat(graph, [edge])[0])
+    return Place(
+        pid, "street", float(info["lon"]), float(info["lat"]), name, cross.at(edge, 0.0, name),
+        demand, edge, line, cross.at(edge, 1.0, name), direction.task.id, direction.length_m,
+    )  # fmt: skip
 
 
 def physical_edge(graph: StreetGraph, edge: int) -> int:

@@ -14,6 +14,7 @@ import gpxpy.gpx
 
 from maps.day import DayView, RouteView, VisitView
 from maps.i18n import LOCAL_TZ, Lang
+from maps.words import street_span
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 
@@ -24,6 +25,8 @@ def waypoint_name(visit: VisitView, lang: Lang) -> str:
     label = place.name if place else ""
     if visit.kind == "stop":
         return f"{visit.number:02d} · {visit.id} {label}".strip()
+    if visit.kind == "street" and place is not None:
+        return f"{visit.number:02d} · {street_span(place, lang)}"
     kinds = {
         "depot_start": lang._("Start"),
         "depot_end": lang._("Return"),

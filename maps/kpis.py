@@ -56,7 +56,8 @@ def day_kpis(day: DayView, fleet_size: int | None = None, factors: Factors = Fac
                 "km": round(km, 2),
                 "hours": round(route.duration_s / 3600, 2),
                 "kg": sum(kg.values()),
-                "stops": len(route.stops),
+                "stops": len(route.stops) - len(route.streets),
+                "streets": len(route.streets),
                 "unloads": sum(v.kind == "unload" for v in route.visits),
                 "start": route.shift[0],
                 "end": route.shift[1],
@@ -72,7 +73,11 @@ def day_kpis(day: DayView, fleet_size: int | None = None, factors: Factors = Fac
         "kg_total": sum(by_stream.values()),
         "kg_by_stream": dict(sorted(by_stream.items())),
         "diversion_rate": diversion_rate(dict(by_stream)),
-        "stops_served": sum(len(r.stops) for r in day.routes),
+        "stops_served": sum(len(r.stops) - len(r.streets) for r in day.routes),
+        "streets_served": sum(len(r.streets) for r in day.routes),
+        "street_km_served": round(
+            sum(v.place.length_m for r in day.routes for v in r.streets if v.place) / 1000, 2
+        ),
         "stops_unassigned": len(day.unassigned),
         "trucks_used": len(day.routes),
         "trucks_available": fleet_size,

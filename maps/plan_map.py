@@ -15,7 +15,7 @@ from maps.basemap import PlainPopup, legend, new_map, render, street_background,
 from maps.day import DayView, Place, RouteView, VisitView
 from maps.geo import bounds_latlon, latlon, latlons
 from maps.i18n import Lang
-from maps.words import site_kind_name, stream_name
+from maps.words import site_kind_name, stream_name, street_span
 
 TRUCK_COLOURS = (  # ColorBrewer Dark2, distinguishable for most colour-blind readers
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
@@ -46,6 +46,24 @@ def _stop_popup(route: RouteView, visit: VisitView, lang: Lang) -> str:
         f"{escape(waste)}: {kg} kg ({escape(streams)})",
         f"{escape(load)}: {lang.number(visit.load_kg)} kg",
     ]
+    return '<div class="bc-popup">' + "<br>".join(rows) + "</div>"
+
+
+def _street_popup(route: RouteView, visit: VisitView, lang: Lang) -> str:
+    place = visit.place
+    assert place is not None
+    streams = ", ".join(stream_name(s, lang) for s in sorted(place.demand_kg)) or "—"
+    heading = lang._("Street {number}").format(number=visit.number)
+    kg = lang.number(sum(place.demand_kg.values()))
+    rows = [
+        f"<h4>{escape(heading)} · {escape(place.task)}</h4>",
+        escape(street_span(place, lang)),
+        f"{escape(lang._('Truck'))}: {escape(route.vehicle_id)}",
+        escape(lang._("Door to door {start}–{end}").format(
+            start=lang.clock(visit.arrival_s), end=lang.clock(visit.departure_s))),
+        f"{escape(lang._('Waste'))}: {kg} kg ({escape(streams)}) · "
+        f"{escape(lang.distance(place.length_m))}",
+    ]  # fmt: skip
     return '<div class="bc-popup">' + "<br>".join(rows) + "</div>"
 
 
@@ -87,6 +105,12 @@ def _route_layer(route: RouteView, colour: str, lang: Lang) -> folium.FeatureGro
                 latlon(visit.place.lonlat), icon=icon,
                 popup=PlainPopup(_stop_popup(route, visit, lang), max_width=320),
                 tooltip=f"{visit.number} · {visit.id} · {lang.clock(visit.arrival_s)}",
+            ).add_to(group)  # fmt: skip
+        elif visit.kind == "street" and visit.place is not None and visit.place.line:
+            folium.PolyLine(
+                latlons(visit.place.line), color=colour, weight=8, opacity=0.95,
+                popup=PlainPopup(_street_popup(route, visit, lang), max_width=320),
+                tooltip=f"{visit.number} · {visit.place.name} · {lang.clock(visit.arrival_s)}",
             ).add_to(group)  # fmt: skip
         elif visit.kind == "break" and visit.where is not None:
             text = lang._("Break {start}–{end}").format(
@@ -138,10 +162,14 @@ def plan_map(
         colour = truck_colour(i)
         _route_layer(route, colour, lang).add_to(fmap)
         km = lang.number(route.distance_m / 1000, 1)
-        rows.append(
-            (swatch_line(colour), lang._("{vehicle}: {stops} stops, {km} km").format(
-                vehicle=route.vehicle_id, stops=len(route.stops), km=km))
-        )  # fmt: skip
+        n_streets = len(route.streets)
+        n_stops = len(route.stops) - n_streets
+        text = lang._("{vehicle}: {stops} stops, {km} km").format(
+            vehicle=route.vehicle_id, stops=n_stops, km=km)
+        if n_streets:
+            text = lang._("{vehicle}: {streets} streets and {stops} stops, {km} km").format(
+                vehicle=route.vehicle_id, streets=n_streets, stops=n_stops, km=km)
+        rows.append((swatch_line(colour), text))  # fmt: skip
     sites = folium.FeatureGroup(name=escape(lang._("Depot and disposal sites")))
     for pid, lines in _site_lines(day, lang).items():
         place = day.places.get(pid)

@@ -20,7 +20,7 @@ from maps.day import DayView, RouteView, VisitView
 from maps.directions import Instruction, describe
 from maps.i18n import Lang
 from maps.output import safe_name
-from maps.words import site_kind_name, stream_name
+from maps.words import site_kind_name, stream_name, street_span
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _row(visit: VisitView, previous_kind: str, day: DayView, lang: Lang) -> Shee
     place = visit.place
     steps = []
     if visit.leg_in is not None:
-        leaving_stop = previous_kind in ("stop", "break")
+        leaving_stop = previous_kind in ("stop", "street", "break")
         steps = [
             _instruction_text(instr, lang, leaving_stop and i == 0)
             for i, instr in enumerate(visit.leg_in.instructions)
@@ -88,6 +88,13 @@ def _row(visit: VisitView, previous_kind: str, day: DayView, lang: Lang) -> Shee
         streams = ", ".join(stream_name(s, lang) for s in sorted(place.demand_kg))
         return SheetRow("stop", str(visit.number), lang.clock(visit.arrival_s), visit.id, where,
                         f"{lang.number(kg)} kg · {streams}", steps)  # fmt: skip
+    if visit.kind == "street" and place is not None:
+        kg = sum(place.demand_kg.values())
+        streams = ", ".join(stream_name(s, lang) for s in sorted(place.demand_kg))
+        title = lang._("Door to door")
+        detail = f"{lang.distance(place.length_m)} · {lang.number(kg)} kg · {streams}"
+        return SheetRow("street", str(visit.number), lang.clock(visit.arrival_s), title,
+                        street_span(place, lang), detail, steps)  # fmt: skip
     if visit.kind == "break":
         title = lang._("Break")
         span = f"{lang.clock(visit.arrival_s)}–{lang.clock(visit.departure_s)}"
@@ -130,7 +137,8 @@ def sheet_context(
         "km": lang.number(route.distance_m / 1000, 1),
         "hours": lang.duration(route.duration_s),
         "kg": lang.number(route.collected_kg),
-        "stops": len(route.stops),
+        "stops": sum(v.kind == "stop" for v in route.visits),
+        "streets": len(route.streets),
         "unloads": sum(v.kind == "unload" for v in route.visits),
         "rows": rows,
         "qr": qr_svg(link),

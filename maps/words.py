@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from maps.i18n import Lang
+
+if TYPE_CHECKING:
+    from maps.day import Place
 
 
 def stream_name(stream: str, lang: Lang) -> str:
@@ -23,3 +28,14 @@ def site_kind_name(kind: str, lang: Lang) -> str:
         "compost": lang._("Composting plant"),
     }
     return names.get(kind, kind)
+
+
+def street_span(place: Place, lang: Lang) -> str:
+    """``Calle 26 de Julio, de Jr. Unión a Calle 7 de Julio``: the street as the crew serves it."""
+    street = place.name or lang._("an unnamed street")
+    start, end = place.cross_street, place.to_street
+    if start and end and start != end:
+        return lang._("{street}, from {start} to {end}").format(street=street, start=start, end=end)
+    if end or start:
+        return lang._("{street}, towards {end}").format(street=street, end=end or start)
+    return street

@@ -117,7 +117,7 @@ class Plan:
             "unassigned": [u.to_dict() for u in self.unassigned],
             "totals": {
                 "vehicles": len(self.routes),
-                "stops_served": sum(len(r.stop_ids) for r in self.routes),
+                "stops_served": sum(v.kind == "stop" for r in self.routes for v in r.visits),
                 "streets_served": sum(
                     v.kind == "street" for r in self.routes for v in r.visits
                 ),

@@ -155,3 +155,50 @@ def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
         unassigned = {u["id"] for u in plan["unassigned"]}
         assert not served & unassigned
         assert len(served) + len(unassigned) in (142, 143)  # one sector's stops
+
+
+def small_area(tmp_path: Path) -> Path:
+    """A few blocks around the demo depot, as a GeoJSON polygon."""
+    lon, lat, half = -79.0234, -8.0829, 0.0018
+    ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
+            [lon - half, lat + half], [lon - half, lat - half]]
+    area = tmp_path / "area.geojson"
+    area.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"id": "centro"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), encoding="utf-8")
+    return area
+
+
+def test_door_to_door_plan_json(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    args = ["plan", "--points", str(DEMO / "generators.csv"), "--streets-area",
+            str(small_area(tmp_path)), "--population", "2000", "--time-limit", "3", "--quiet",
+            "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "calles atendidas" in result.output
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    streets = {p["task"] for p in plan["places"].values() if p["kind"] == "street"}
+    served = [v for r in plan["routes"] for v in r["visits"] if v["kind"] == "street"]
+    assert 5 < len(streets) < 100
+    stops = [v["id"] for r in plan["routes"] for v in r["visits"] if v["kind"] == "stop"]
+    done = {v["task"] for v in served} | set(stops) | {u["id"] for u in plan["unassigned"]}
+    assert done == streets | {pid for pid, p in plan["places"].items() if p["kind"] == "stop"}
+    assert len({v["task"] for v in served}) == len(served)
+    assert plan["totals"]["streets_served"] == len(served)
+    kg = sum(v["load"]["kg"] for r in plan["routes"] for v in r["visits"] if v["kind"] == "unload")
+    assert kg == 0  # every unload empties the truck
+    for visit in served:
+        place = plan["places"][visit["id"]]
+        assert place["task"] == visit["task"] and place["length_m"] > 0
+
+
+def test_door_to_door_needs_the_amount_of_waste(tmp_path: Path) -> None:
+    area = small_area(tmp_path)
+    result = runner.invoke(app, ["plan", "--streets-area", str(area), "--out",
+                                 str(tmp_path / "p.json"), "--quiet"])
+    assert result.exit_code == 2
+    assert "--population or --kg-per-m" in result.output
+    result = runner.invoke(app, ["plan", "--population", "100", "--out", str(tmp_path / "p.json")])
+    assert result.exit_code == 2 and "need --streets-area FILE" in result.output
+    assert not (tmp_path / "p.json").exists()

@@ -18,7 +18,7 @@ from shapely.geometry import LineString
 
 from api.progress import places_from_snapped
 from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
-from fleet.matching import Matcher
+from fleet.matching import Matcher, Traversal
 from fleet.progress import StopPlace, local_moment, missed_rows, route_progress
 from fleet.settings import Settings
 from fleet.simulate import track_along
@@ -107,8 +107,11 @@ def test_half_drive_leaves_pending_with_eta_and_then_missed(world) -> None:
     fixes = {"fixes_xy": scenario.graph.to_xy(lonlat), "fix_times": times}
     during = route_progress(route, DAY, places, traversals, now, **fixes)
     statuses = {s.id: s for s in during.stops}
-    tail = ids[half + 3 :]
-    assert all(statuses[i].status == "pending" for i in tail if i in statuses)
+    tail = [i for i in ids[half + 3 :] if i in statuses]
+    # None is missed yet; a later stop the truck drove past on the way may already be served.
+    assert all(statuses[i].status in ("pending", "served") for i in tail)
+    assert sum(statuses[i].status == "pending" for i in tail) >= 0.8 * len(tail)
+    tail = [i for i in tail if statuses[i].status == "pending"]
     # started 20 minutes late; the simulated truck skips service times, so it catches up a bit
     assert during.delay_s is not None and during.delay_s > 5 * 60
     pending = [s for s in during.stops if s.status == "pending"]
@@ -118,10 +121,30 @@ def test_half_drive_leaves_pending_with_eta_and_then_missed(world) -> None:
     evening = now + timedelta(hours=12)
     after = route_progress(route, DAY, places, traversals, evening, **fixes)
     missed = [s.id for s in after.stops if s.status == "missed"]
-    assert set(missed) >= {i for i in tail if i in statuses}
+    assert set(missed) >= set(tail)
     rows = missed_rows([after], plan["places"])
     assert {r["id"] for r in rows} == set(missed)
     assert all(r["lon"] is not None and r["lat"] is not None for r in rows)
+
+
+def test_a_pass_ahead_of_the_plan_does_not_make_the_rest_missed() -> None:
+    """Leaving the depot past stop 9 must not turn stops 1-8 into missed ones."""
+    visits = [{"id": "D", "kind": "depot_start", "arrival_s": 21600, "departure_s": 21600}]
+    visits += [{"id": f"s{k}", "kind": "stop", "arrival_s": 22000 + 300 * k,
+                "departure_s": 22060 + 300 * k} for k in range(10)]
+    visits.append({"id": "D", "kind": "depot_end", "arrival_s": 30000, "departure_s": 30000})
+    places = {f"s{k}": StopPlace(edge=k, offset_m=50.0, length_m=100.0) for k in range(10)}
+    start = local_moment(DAY, 21600).timestamp()
+    traversals = [Traversal(9, 0.0, 100.0, start + 60, start + 80)]  # s9 on the way out
+    traversals += [Traversal(k, 0.0, 100.0, start + 400 + 300 * k, start + 420 + 300 * k)
+                   for k in range(3)]
+    now = datetime.fromtimestamp(start + 1300, tz=UTC)
+    result = route_progress({"vehicle_id": "T", "visits": visits}, DAY, places, traversals, now)
+    status = {s.id: s.status for s in result.stops}
+    assert [status[f"s{k}"] for k in range(3)] == ["served"] * 3
+    assert status["s9"] == "served"
+    assert all(status[f"s{k}"] == "pending" for k in range(3, 9))
+    assert result.delay_s is not None and abs(result.delay_s) < 15 * 60  # measured at s2
 
 
 def test_no_track_nothing_served(world) -> None:

@@ -23,6 +23,10 @@ def stop_ids(route: dict) -> list[str]:
     return [v["id"] for v in route["visits"] if v["kind"] == "stop"]
 
 
+def street_visits(route: dict) -> list[dict]:
+    return [v for v in route["visits"] if v["kind"] == "street"]
+
+
 def test_every_file_is_written(demo_out: Path) -> None:
     plan = plan_of(demo_out)
     assert plan["routes"], "the demo plan has routes"
@@ -80,7 +84,10 @@ def test_gpx_and_kml_follow_the_route(demo_out: Path) -> None:
         places = [v for v in route["visits"] if v["kind"] != "break"]
         assert len(gpx.waypoints) == len(places)
         names = [w.name for w in gpx.waypoints if w.name and w.name[0].isdigit()]
-        assert [n.split()[2] for n in names] == stop_ids(route)
+        service = [v for v in route["visits"] if v["kind"] in ("stop", "street")]
+        assert [int(n.split()[0]) for n in names] == list(range(1, len(service) + 1))
+        assert [n.split()[2] for n, v in zip(names, service, strict=True)
+                if v["kind"] == "stop"] == stop_ids(route)
         points = gpx.tracks[0].segments[0].points
         assert len(points) > len(places)  # along the streets, not stop to stop
         first = places[0]["id"]
@@ -114,3 +121,34 @@ def test_html_sheet_is_spanish_with_directions_and_qr(demo_out: Path) -> None:
     for sid in stop_ids(route):
         assert f">{sid}<" in html, sid
     assert "@media print" in html
+
+
+def test_the_demo_serves_residential_streets_door_to_door(demo_out: Path) -> None:
+    plan = plan_of(demo_out)
+    places = plan["places"]
+    tasks = {p["task"] for p in places.values() if p["kind"] == "street"}
+    served = [v for r in plan["routes"] for v in street_visits(r)]
+    assert len(tasks) > 200  # the district's residential blocks
+    assert {v["task"] for v in served} | {u["id"] for u in plan["unassigned"]} >= tasks
+    assert len({v["task"] for v in served}) == len(served)  # each street once
+    assert plan["totals"]["streets_served"] == len(served)
+    # The market, the hospital and the schools stay point stops with their opening hours.
+    assert "M-UNION" in {i for r in plan["routes"] for i in stop_ids(r)}
+    for visit in served:
+        place = places[visit["id"]]
+        assert place["task"] == visit["task"] and len(place["line"]) >= 2
+        assert visit["departure_s"] > visit["arrival_s"]  # the crew walks the street
+    kpis = json.loads((demo_out / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["streets_served"] == len(served) and kpis["street_km_served"] > 15
+
+
+def test_street_rows_on_the_sheet_and_the_map(demo_out: Path) -> None:
+    plan = plan_of(demo_out)
+    route = plan["routes"][0]
+    html = (demo_out / f"sheets/{route['vehicle_id']}.html").read_text(encoding="utf-8")
+    assert html.count('class="visit street"') == len(street_visits(route))
+    assert "Puerta a puerta" in html and re.search(r", de [^<]+ a [^<]+<", html)
+    routes_map = (demo_out / "routes_map.html").read_text(encoding="utf-8")
+    for visit in street_visits(route):
+        assert f"· {visit['task']}<\\/h4>" in routes_map, visit["task"]
+    assert "calles y" in routes_map  # legend: "C1: 150 calles y 7 paradas, 33,2 km"

@@ -1,0 +1,83 @@
+"""Progress of a door-to-door route: a street is served when the truck drives along it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString
+
+from api.progress import stop_places
+from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from fleet.matching import Matcher
+from fleet.progress import local_moment, route_progress
+from fleet.simulate import track_along
+from geodata.door_to_door import DoorToDoor
+from geodata.scenario import Scenario
+
+DAY = date(2026, 11, 23)
+
+
+def area_file(folder: Path) -> Path:
+    lon, lat, half = -79.0234, -8.0829, 0.0015
+    ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
+            [lon - half, lat + half], [lon - half, lat - half]]
+    path = folder / "area.geojson"
+    path.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, dict, Matcher]:
+    folder = tmp_path_factory.mktemp("d2d")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BASURACERO_CACHE_DIR", str(folder / "cache"))
+    scenario = load_scenario(
+        DEMO / "streets.osm.pbf", None, DEMO / "sites.csv", DEMO / "fleet.toml", 60,
+        DoorToDoor(area_file(folder), kg_per_m=0.3),
+    )  # fmt: skip
+    mp.undo()
+    plan = plan_document(scenario, solve_scenario(scenario, 2, 1, quiet=True), DAY.isoformat())
+    return scenario, plan, Matcher(scenario.graph, folder / "ubodt")
+
+
+def drive(scenario: Scenario, ids: list[str], start: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """A noisy track along the legs and along every street served door to door."""
+    coords: list[list[float]] = []
+    for a, b in itertools.pairwise(ids):
+        coords.extend(shapely.get_coordinates(scenario.matrix.leg(a, b).geometry).tolist())
+        if b in scenario.streets:
+            edge = scenario.streets[b].edge
+            coords.extend(shapely.get_coordinates(scenario.graph.edge_geometry[edge]).tolist())
+    xy, times = track_along(LineString(coords), start.timestamp(), 4.0,
+                            rng=np.random.default_rng(2))
+    return scenario.graph.to_lonlat(xy), times
+
+
+def test_streets_driven_are_served_and_the_rest_missed_at_night(world) -> None:
+    scenario, plan, matcher = world
+    route = plan["routes"][0]
+    streets = [v["id"] for v in route["visits"] if v["kind"] == "street"]
+    assert len(streets) > 10
+    half = len(route["visits"]) // 2
+    ids = [v["id"] for v in route["visits"][:half] if v["kind"] in ("depot_start", "street")]
+    start = local_moment(DAY, route["visits"][0]["departure_s"])
+    lonlat, times = drive(scenario, ids, start)
+    where = stop_places(scenario.graph, plan["places"])  # as the service finds them
+    assert set(streets) <= set(where)
+    fixes = {"fixes_xy": scenario.graph.to_xy(lonlat), "fix_times": times}
+    now = datetime.fromtimestamp(times[-1], tz=UTC)
+    result = route_progress(route, DAY, where, matcher.match(lonlat, times), now, **fixes)
+    status = {s.id: s.status for s in result.stops}
+    driven = [i for i in ids if i in streets]
+    assert sum(status[i] == "served" for i in driven) >= 0.9 * len(driven)
+    later = [i for i in streets if i not in driven]
+    assert later and all(status[i] == "pending" for i in later[3:])
+    night = route_progress(route, DAY, where, matcher.match(lonlat, times),
+                           now + timedelta(hours=14), **fixes)
+    assert all(s.status == "missed" for s in night.stops if s.id in later[3:])
