@@ -198,11 +198,19 @@ def plan(
     no_points: bool = typer.Option(
         False, "--no-points", help="No point stops: only the --streets-area streets."
     ),
+    each_side: str = typer.Option(
+        "",
+        "--each-side",
+        help="Road classes whose two sides are served apart, e.g. primary,secondary.",
+    ),
 ) -> None:
     """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
     door = None
     if streets_area is not None:
-        door = DoorToDoor(streets_area, streets_where, population, kg_per_person_day, kg_per_m)
+        sides = frozenset(c.strip() for c in each_side.split(",") if c.strip())
+        door = DoorToDoor(
+            streets_area, streets_where, population, kg_per_person_day, kg_per_m, sides
+        )
     elif streets_where is not None or population is not None or kg_per_m is not None:
         err.print("[bold red]error:[/] --streets-where, --population and --kg-per-m need "
                   "--streets-area FILE", highlight=False)

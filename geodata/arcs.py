@@ -61,8 +61,13 @@ def street_tasks(
     classes: frozenset[str] = SERVED_CLASSES,
     kg_per_m: float = 0.0,
     min_length_m: float = 5.0,
+    each_side: frozenset[str] = frozenset(),
 ) -> list[StreetTask]:
-    """Physical street segments of the served classes (inside ``area``, WGS84, if given)."""
+    """Physical street segments of the served classes (inside ``area``, WGS84, if given).
+
+    On a two-way street of an ``each_side`` class (a wide avenue the crew cannot cross with
+    bags), each side is a task of its own, served in its own direction with half the waste.
+    """
     once = graph.physical_edges()
     once = once[np.isin(graph.edge_highway[once], list(classes))]
     once = once[graph.edge_length_m[once] >= min_length_m]
@@ -74,15 +79,14 @@ def street_tasks(
     for n, edge in enumerate(once.tolist(), start=1):
         twin = int(graph.edge_reverse[edge])
         length = float(graph.edge_length_m[edge])
-        tasks.append(
-            StreetTask(
-                id=f"S{n:04d}",
-                street=str(graph.edge_name[edge]),
-                edges=(edge,) if twin < 0 else (edge, twin),
-                length_m=length,
-                demand_kg=round(length * kg_per_m, 1),
-            )
-        )
+        street = str(graph.edge_name[edge])
+        if twin >= 0 and str(graph.edge_highway[edge]) in each_side:
+            for side, directed in (("a", edge), ("b", twin)):
+                tasks.append(StreetTask(f"S{n:04d}{side}", street, (directed,), length,
+                                        round(length * kg_per_m / 2, 1)))
+            continue
+        edges = (edge,) if twin < 0 else (edge, twin)
+        tasks.append(StreetTask(f"S{n:04d}", street, edges, length, round(length * kg_per_m, 1)))
     return tasks
 
 

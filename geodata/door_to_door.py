@@ -31,20 +31,23 @@ class DoorToDoor:
     population: int | None = None
     kg_per_person_day: float = 0.6
     kg_per_m: float | None = None
+    each_side: frozenset[str] = frozenset()  # road classes whose two sides are served apart
 
 
 def street_service(graph: StreetGraph, door: DoorToDoor) -> StreetService:
     """The street tasks of the area, each with its share of the waste."""
-    tasks = street_tasks(graph, area=read_boundary(door.area, door.where))
+    area = read_boundary(door.area, door.where)
+    # At 1 kg per metre a task's demand is the street length it serves (half on each side).
+    tasks = street_tasks(graph, area=area, kg_per_m=1.0, each_side=door.each_side)
     if not tasks:
         raise ScenarioError(f"{door.area}: no street to serve door to door inside the area")
     if door.kg_per_m is not None:
         kg_per_m = door.kg_per_m
     elif door.population is not None:
-        kg_per_m = door.population * door.kg_per_person_day / sum(t.length_m for t in tasks)
+        kg_per_m = door.population * door.kg_per_person_day / sum(t.demand_kg for t in tasks)
     else:
         raise ScenarioError("door-to-door streets: give --population or --kg-per-m")
-    return StreetService([replace(t, demand_kg=round(t.length_m * kg_per_m, 1)) for t in tasks])
+    return StreetService([replace(t, demand_kg=round(t.demand_kg * kg_per_m, 1)) for t in tasks])
 
 
 def street_places(scenario: Scenario) -> dict[str, dict[str, Any]]:

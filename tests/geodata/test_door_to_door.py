@@ -92,3 +92,19 @@ def test_population_is_spread_over_the_streets(demo_graph: StreetGraph, demo_dir
     assert longest.demand_kg > shortest.demand_kg
     with pytest.raises(ValueError, match="--population or --kg-per-m"):
         street_service(demo_graph, DoorToDoor(demo_dir / "boundary.geojson"))
+
+
+def test_each_side_of_an_avenue_is_a_task_of_its_own(grid_graph: StreetGraph) -> None:
+    whole = street_tasks(grid_graph, classes=ALL_CLASSES, kg_per_m=1.0)
+    sides = street_tasks(grid_graph, classes=ALL_CLASSES, kg_per_m=1.0,
+                         each_side=frozenset({"primary"}))
+    avenue = [t for t in sides if t.street == "Avenida Cuatro"]
+    assert avenue and len(avenue) == 2 * sum(t.street == "Avenida Cuatro" for t in whole)
+    for a, b in zip(avenue[::2], avenue[1::2], strict=True):
+        assert (a.id[-1], b.id[-1]) == ("a", "b") and a.id[:-1] == b.id[:-1]
+        assert len(a.edges) == len(b.edges) == 1
+        assert int(grid_graph.edge_reverse[a.edges[0]]) == b.edges[0]  # opposite kerbs
+        assert a.demand_kg == b.demand_kg == pytest.approx(a.length_m / 2, abs=0.1)
+    others = [t for t in sides if t.street != "Avenida Cuatro"]
+    assert others == [t for t in whole if t.street != "Avenida Cuatro"]
+    assert sum(t.demand_kg for t in sides) == pytest.approx(sum(t.demand_kg for t in whole), 0.01)
