@@ -158,7 +158,12 @@ def summary_table(plan: Plan) -> Table:
 
 def plan(
     osm: Path = typer.Option(DEMO / "streets.osm.pbf", "--osm", help="OSM street file."),
-    points: Path = typer.Option(DEMO / "points.csv", "--points", help="Collection points."),
+    points: Path | None = typer.Option(
+        None,
+        "--points",
+        help="Collection points (default: the demo's, served door to door with its large "
+        "generators as stops).",
+    ),
     sites: Path = typer.Option(DEMO / "sites.csv", "--sites", help="Depots and disposal sites."),
     fleet: Path = typer.Option(DEMO / "fleet.toml", "--fleet", help="Trucks (TOML)."),
     out_file: Path = typer.Option(Path("plan.json"), "--out", help="Where to write plan.json."),
@@ -219,6 +224,8 @@ def plan(
         err.print("[bold red]error:[/] --no-points needs --streets-area FILE", highlight=False)
         raise typer.Exit(2)
     stops_file = None if no_points else points
+    if points is None and door is None:  # the demo: its streets door to door, generators as stops
+        stops_file, door = DEMO / "generators.csv", DEMO_DOOR_TO_DOOR
     if week:
         from cli.week_cmd import plan_week
 

@@ -52,9 +52,10 @@ def check_plan(problem: Problem, plan: Plan) -> list[str]:
     return violations
 
 
-def _jobs(problem: Problem) -> set[str]:
-    """Stops on their own and tasks (recomputed here from the stops, not taken from the model)."""
-    return {stop.task if stop.task is not None else stop.id for stop in problem.stops}
+def _jobs(problem: Problem) -> dict[str, None]:
+    """Stops on their own and tasks, in the problem's order (recomputed here from the stops, not
+    taken from the model)."""
+    return dict.fromkeys(stop.task if stop.task is not None else stop.id for stop in problem.stops)
 
 
 def _check_route(

@@ -74,8 +74,10 @@ def pyvrp_routes(
     seed: int,
     iterations: int | None,
     on_cost: Callable[[float], None] | None = None,
-) -> dict[str, list[tuple[str, str]]] | None:
-    """Routes as ordered (kind, id) steps per vehicle id, or None if PyVRP found nothing usable."""
+) -> tuple[dict[str, list[tuple[str, str]]], bool] | None:
+    """Routes as ordered (kind, id) steps per vehicle id and whether PyVRP found them feasible
+    in its own model (an infeasible best, e.g. late returns with a fleet too small for the day,
+    is still returned for repair), or None if PyVRP built no route."""
     p = problem
     stops = list(stops)
     n_loc = len(p.location)
@@ -227,7 +229,7 @@ def pyvrp_routes(
     stop = _Reporting(MultipleCriteria(criteria), on_cost)
     result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False,
                          params=search_params(budget_s))
-    if not result.best.is_feasible():
+    if not result.best.routes():
         return None
 
     out: dict[str, list[tuple[str, str]]] = {}
@@ -249,7 +251,7 @@ def pyvrp_routes(
         if steps and steps[-1][0] == "stop" and key in via_site and last_loc is not None:
             steps.append(("unload", via_site[key][last_loc]))
         out[vehicle.id] = _split_daily_limit(problem, vehicle, steps)
-    return out
+    return out, result.best.is_feasible()
 
 
 def _split_daily_limit(

@@ -15,6 +15,7 @@ from routing.check import check_plan
 from routing.model import Problem
 from routing.ortools_engine import REQUIRED_PENALTY, OrtoolsModel, SolverSettings
 from routing.plan import Plan, Route, Unassigned
+from routing.repair import feasible_prefix
 from routing.schedule import schedule_route
 from routing.screen import (
     DROPPED_OPTIONAL,
@@ -181,17 +182,33 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
             lambda c: progress("pyvrp", c),
         )
         if found is not None:
-            plan = assemble_plan(
-                problem, [(v, None, s) for v, s in found.items()], screened, {"engine": "pyvrp"}
-            )
-            # PyVRP approximates breaks, multi-window stops and daily limits: a seed that
-            # breaks the full model is simply not used.
+            routes, feasible = found
+            plan = None
+            if feasible:
+                plan = assemble_plan(
+                    problem, [(v, None, s) for v, s in routes.items()], screened,
+                    {"engine": "pyvrp"},
+                )  # fmt: skip
+            # PyVRP approximates breaks, multi-window stops and daily limits, and its best may
+            # be infeasible: such routes keep their longest feasible beginnings, for OR-Tools
+            # to complete.
+            if plan is None or check_plan(problem, plan):
+                routes = {
+                    v: feasible_prefix(problem, problem.vehicle_by_id[v], compat.sites[v], s)
+                    for v, s in routes.items()
+                }
+                plan = assemble_plan(
+                    problem, [(v, None, s) for v, s in routes.items()], screened,
+                    {"engine": "pyvrp (repaired)"},
+                )  # fmt: skip
             if plan is not None and not check_plan(problem, plan):
                 candidates.append((plan, []))
                 if seed_routes is None:
-                    seed_routes = found
+                    seed_routes = routes
 
-    covered = share >= 1.0 and any(not v for _, v in candidates)
+    covered = share >= 1.0 and any(
+        not v and p.stats.get("engine") == "pyvrp" for p, v in candidates
+    )
     if servable and not covered:
         model = OrtoolsModel(problem, compat, servable)
         progress("model built")

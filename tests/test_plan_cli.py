@@ -144,6 +144,7 @@ def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
     kpis = week["kpis"]
     assert set(kpis["kg_by_stream"]) == {"mixed", "recyclables"}
     assert kpis["diversion_rate"] == pytest.approx(0.15, abs=0.02)  # the schedule's 15 % share
+    sectors: dict[str, list[set[str]]] = {}
     for template in week["templates"]:
         plan = template["plan"]
         vehicles = {r["vehicle_id"] for r in plan["routes"]}
@@ -151,10 +152,18 @@ def test_week_plan_keeps_each_street_on_its_days(tmp_path: Path) -> None:
             assert vehicles <= {"B1"}
         else:
             assert "B1" not in vehicles
-        served = {v["id"] for r in plan["routes"] for v in r["visits"] if v["kind"] == "stop"}
+        served = [v.get("task", v["id"]) for r in plan["routes"] for v in r["visits"]
+                  if v["kind"] in ("stop", "street")]
         unassigned = {u["id"] for u in plan["unassigned"]}
-        assert not served & unassigned
-        assert len(served) + len(unassigned) in (142, 143)  # one sector's stops
+        assert len(served) == len(set(served)) and not set(served) & unassigned
+        jobs = set(served) | unassigned
+        sectors.setdefault(template["stream"], []).append(jobs)
+    places = week["templates"][0]["plan"]["places"]
+    every = {p.get("task", pid) for pid, p in places.items() if p["kind"] in ("stop", "street")}
+    for stream, parts in sectors.items():  # the two sectors split the district between them
+        assert len(parts) == 2 and not parts[0] & parts[1], stream
+        assert parts[0] | parts[1] == every, stream
+        assert all(len(part) > 100 for part in parts)
 
 
 def small_area(tmp_path: Path) -> Path:
