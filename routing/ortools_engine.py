@@ -269,9 +269,20 @@ class OrtoolsModel:
                     round(v.cost_per_hour * COST_SCALE / 3600), k)
             b = v.driver_break
             if b is not None:
+                # The break is owed only while the route runs through its window (the model's
+                # rule): optional for OR-Tools, performed whenever the route ends after its
+                # latest start and starts before its earliest end. A mandatory interval made
+                # OR-Tools refuse routes that end before the break window closes.
                 interval = solver.FixedDurationIntervalVar(
-                    b.earliest_start_s, b.latest_start_s, b.duration_s, False, f"break {v.id}")
+                    b.earliest_start_s, b.latest_start_s, b.duration_s, True, f"break {v.id}")
                 time_dim.SetBreakIntervalsOfVehicle([interval], k, visit_transits)
+                start = time_dim.CumulVar(routing.Start(k))
+                end = time_dim.CumulVar(routing.End(k))
+                spans = solver.Min(
+                    solver.IsGreaterCstVar(end, b.latest_start_s),
+                    solver.IsLessCstVar(start, b.earliest_start_s + b.duration_s),
+                )
+                solver.Add(interval.PerformedExpr() >= spans)
             routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
 

@@ -156,6 +156,35 @@ def test_warm_start_routes_reach_ortools_whole() -> None:
     assert plan.routes[0].stop_ids == [i for i in order if i != "L"]
 
 
+def test_ortools_searches_from_a_seed_that_ends_before_the_break() -> None:
+    """A route back before its break window closes owes no break, for OR-Tools too."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    rng = random.Random(9)
+    stops = [(Stop(f"s{i}", {"mixed": Load(kg=50)}, service_s=1200), xy)
+             for i, xy in enumerate(scatter(rng, 10, size=2000))]
+    lunch = DriverBreak(11 * HOUR, 12 * HOUR, 3600)
+    p = problem([(Depot("D"), (1000, 1000))], [(DisposalSite("L", unload_s=300), (0, 0))],
+                [Vehicle("A", 5000, "D", shift_start_s=8 * HOUR, shift_end_s=17 * HOUR,
+                         driver_break=lunch)], stops)
+    compat = compatibility(p)
+    model = OrtoolsModel(p, compat, screen(p, compat)[0])
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
+    params.solution_limit = 5
+    model.routing.CloseModelWithParameters(params)
+    order = [("stop", s.id) for s in p.stops]
+    seed = model.routing.ReadAssignmentFromRoutes(model.routes_to_indices({"A": order}), True)
+    assert seed is not None
+    assert model.routing.SolveFromAssignmentWithParameters(seed, params) is not None
+    plan = solve(p, fast(pyvrp_share=0.0, initial_routes={"A": [s.id for s in p.stops]}))
+    assert check_plan(p, plan) == [] and not plan.unassigned
+    # Back inside the break window (after 11:00, before 12:00): no break is owed.
+    assert 11 * HOUR < plan.routes[0].visits[-1].arrival_s < 12 * HOUR
+    assert all(v.kind != "break" for v in plan.routes[0].visits)
+
+
 def test_plan_dict_schema() -> None:
     stops = [(Stop("s1", {"mixed": Load(kg=5, m3=0.1)}, service_s=60), (500, 0))]
     p = problem([(Depot("D"), (0, 0))], [(DisposalSite("L", unload_s=60), (0, 500))],
