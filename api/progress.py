@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,11 @@ def stop_places(graph: StreetGraph, places: dict[str, Any]) -> dict[str, StopPla
         return {}
     lonlat = np.array([[places[i]["lon"], places[i]["lat"]] for i in ids], dtype=float)
     snapped = snap_points(graph, PointSet(ids=ids, lonlat=lonlat), max_distance_m=200.0)
-    return places_from_snapped(graph, snapped)
+    found = places_from_snapped(graph, snapped)
+    return {
+        pid: replace(place, whole_street=places[pid].get("kind") == "street")
+        for pid, place in found.items()
+    }
 
 
 def places_from_snapped(graph: StreetGraph, snapped: SnappedPoints) -> dict[str, StopPlace]:

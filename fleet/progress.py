@@ -25,6 +25,7 @@ LOCAL = ZoneInfo("America/Lima")
 PASS_TOLERANCE_M = 25.0  # GPS and matching error along the street
 NEAR_M = 20.0  # a raw fix this close to a stop also counts: trucks turn round inside a block,
 # a spike the street matcher smooths away
+STREET_SHARE = 0.6  # of a door-to-door street's length driven for it to count as served
 SKIP_AHEAD = 3  # stops served beyond an unserved one before it counts as missed
 LATE_AFTER_S = 15 * 60
 ROUTE_GRACE_S = 60 * 60  # after the planned return, the day is over for that route
@@ -40,6 +41,7 @@ class StopPlace:
     length_m: float
     twin: int = -1
     xy: tuple[float, float] | None = None  # the stop on the street, in the matcher's metric CRS
+    whole_street: bool = False  # a door-to-door street: served by driving most of it
 
 
 @dataclass
@@ -99,7 +101,13 @@ def local_moment(service_date: date, seconds: int) -> datetime:
 
 
 def passes(traversals: Sequence[Traversal], place: StopPlace) -> float | None:
-    """Epoch seconds when the matched track first passed the stop's place, or None."""
+    """Epoch seconds when the matched track first passed the stop's place, or None.
+
+    A door-to-door street needs the truck to drive at least STREET_SHARE of it (in either
+    direction: the crew collects both kerbs), not to cross it at a corner.
+    """
+    if place.whole_street and _driven_m(traversals, place) < STREET_SHARE * place.length_m:
+        return None
     for item in traversals:
         if item.edge == place.edge:
             offset = place.offset_m
@@ -110,6 +118,24 @@ def passes(traversals: Sequence[Traversal], place: StopPlace) -> float | None:
         if item.start_m - PASS_TOLERANCE_M <= offset <= item.end_m + PASS_TOLERANCE_M:
             return item.time_at(offset)
     return None
+
+
+def _driven_m(traversals: Sequence[Traversal], place: StopPlace) -> float:
+    """Metres of the place's street covered by the track, either way, pieces joined (a matcher
+    may split one drive along a street into several traversals)."""
+    spans = []
+    for item in traversals:
+        if item.edge == place.edge:
+            spans.append((item.start_m, item.end_m))
+        elif place.twin >= 0 and item.edge == place.twin:
+            spans.append((place.length_m - item.end_m, place.length_m - item.start_m))
+    covered, reach = 0.0, -np.inf
+    for a, b in sorted(spans):
+        a = max(a, reach)
+        if b > a:
+            covered += b - a
+            reach = b
+    return covered + PASS_TOLERANCE_M
 
 
 def near(
@@ -152,7 +178,8 @@ def route_progress(
         place = places.get(stop_id)
         moment = None
         if place is not None:
-            found = [t for t in (passes(traversals, place), near(fixes, stamps, place)) if t]
+            close = None if place.whole_street else near(fixes, stamps, place)
+            found = [t for t in (passes(traversals, place), close) if t]
             moment = min(found) if found else None
         if moment is not None:
             served_at[stop_id] = datetime.fromtimestamp(moment, tz=UTC)
@@ -194,18 +221,14 @@ def _frontier(passes: list[tuple[datetime, int]]) -> int:
     first stop). Such a pass is out of order; taking the furthest stop passed as the truck's
     position would call everything before it missed.
     """
-    ordered = [index for _, index in sorted(passes)]
     tails: list[int] = []  # smallest last plan index of an in-order run of each length
-    last: list[int] = []  # that run's last plan index, by length - 1
-    for index in ordered:
+    for _, index in sorted(passes):
         k = bisect.bisect_left(tails, index)
         if k == len(tails):
             tails.append(index)
-            last.append(index)
         else:
             tails[k] = index
-            last[k] = index
-    return last[-1] if last else -1
+    return tails[-1] if tails else -1
 
 
 def missed_rows(

@@ -158,7 +158,10 @@ def service_matrix(
     try:
         matrix = travel_matrix(graph, points)
     except MatrixError:
-        raise ValueError("some streets cannot be reached from the places") from None
+        raise ValueError(
+            "some streets cannot be reached from the depots and sites (or left towards them): "
+            "the street graph is not strongly connected"
+        ) from None
     enter = np.concatenate([np.arange(n_places), n_places + np.arange(n_dir)])
     leave = np.concatenate([np.arange(n_places), n_places + n_dir + np.arange(n_dir)])
     length = np.array([0] * n_places + [d.length_m for d in directions], dtype=np.int64)

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from maps.day import DayView
+from maps.day import DayView, physical_edge
 
 # Diesel compactor in urban stop-and-go collection: about 0.4 L/km (the demo fleet's assumption in
 # data/florencia-de-mora/fleet.toml; replace with the fleet's own fuel records).
@@ -37,6 +37,16 @@ def diversion_rate(kg_by_stream: dict[str, int]) -> float | None:
 class Factors:
     fuel_l_per_km: float = FUEL_L_PER_KM
     co2_kg_per_l: float = CO2_KG_PER_L_DIESEL
+
+
+def _street_km(day: DayView) -> float:
+    """km of street served door to door, each street once (both kerbs of an avenue served
+    apart are still one street)."""
+    lengths = {
+        physical_edge(day.graph, v.place.edge): v.place.length_m
+        for r in day.routes for v in r.streets if v.place is not None
+    }  # fmt: skip
+    return round(sum(lengths.values()) / 1000, 2)
 
 
 def day_kpis(day: DayView, fleet_size: int | None = None, factors: Factors = Factors()) -> dict:
@@ -75,9 +85,7 @@ def day_kpis(day: DayView, fleet_size: int | None = None, factors: Factors = Fac
         "diversion_rate": diversion_rate(dict(by_stream)),
         "stops_served": sum(len(r.stops) - len(r.streets) for r in day.routes),
         "streets_served": sum(len(r.streets) for r in day.routes),
-        "street_km_served": round(
-            sum(v.place.length_m for r in day.routes for v in r.streets if v.place) / 1000, 2
-        ),
+        "street_km_served": _street_km(day),
         "stops_unassigned": len(day.unassigned),
         "trucks_used": len(day.routes),
         "trucks_available": fleet_size,

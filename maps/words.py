@@ -36,6 +36,8 @@ def street_span(place: Place, lang: Lang) -> str:
     start, end = place.cross_street, place.to_street
     if start and end and start != end:
         return lang._("{street}, from {start} to {end}").format(street=street, start=start, end=end)
-    if end or start:
-        return lang._("{street}, towards {end}").format(street=street, end=end or start)
+    if end:
+        return lang._("{street}, towards {end}").format(street=street, end=end)
+    if start:
+        return lang._("{street}, from {start}").format(street=street, start=start)
     return street

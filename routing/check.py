@@ -46,16 +46,20 @@ def check_plan(problem: Problem, plan: Plan) -> list[str]:
         if item.id in unassigned:
             violations.append(f"stop {item.id!r}: listed twice as unassigned")
         unassigned.add(item.id)
-    for job in jobs:
+    for job, is_task in jobs.items():
         if job not in served and job not in unassigned:
-            violations.append(f"stop {job!r}: neither served nor unassigned")
+            violations.append(f"{'task' if is_task else 'stop'} {job!r}: neither served nor "
+                              f"unassigned")
     return violations
 
 
-def _jobs(problem: Problem) -> dict[str, None]:
-    """Stops on their own and tasks, in the problem's order (recomputed here from the stops, not
-    taken from the model)."""
-    return dict.fromkeys(stop.task if stop.task is not None else stop.id for stop in problem.stops)
+def _jobs(problem: Problem) -> dict[str, bool]:
+    """Stops on their own (False) and tasks (True), in the problem's order (recomputed here from
+    the stops, not taken from the model)."""
+    return {
+        stop.task if stop.task is not None else stop.id: stop.task is not None
+        for stop in problem.stops
+    }
 
 
 def _check_route(

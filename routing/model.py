@@ -305,7 +305,8 @@ class Problem:
             model = first.setdefault(stop.task, stop)
             for name in ("demand", "required", "penalty"):
                 if getattr(stop, name) != getattr(model, name):
-                    _fail(what, f"{name} differs from {model.id!r} of the same task "
+                    _fail(what, f"{name} = {getattr(stop, name)!r} differs from "
+                                f"{getattr(model, name)!r} of {model.id!r}, the same task "
                                 f"{stop.task!r}: alternatives must serve the same job")
 
     @cached_property

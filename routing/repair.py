@@ -33,17 +33,20 @@ def feasible_prefix(
 
     def kept(n: int) -> list[tuple[str, str]] | None:
         prefix = list(steps[: stops[n - 1] + 1]) if n else []
-        if prefix and problem.sites:
-            if not sites:
-                return None
-            prefix.append(("unload", _closing_site(problem, vehicle, sites, prefix[-1][1])))
         if not _carried(problem, vehicle, prefix):
             return None
-        return prefix if schedule_route(problem, vehicle, prefix) is not None else None
+        if not prefix or not problem.sites:
+            return prefix if schedule_route(problem, vehicle, prefix) is not None else None
+        for site in _closing_sites(problem, vehicle, sites, prefix[-1][1]):
+            closed = [*prefix, ("unload", site)]
+            if schedule_route(problem, vehicle, closed) is not None:
+                return closed
+        return None
 
     lo, hi = 0, len(stops)
-    if kept(hi) is not None:
-        return kept(hi) or []
+    whole = kept(hi)
+    if whole is not None:
+        return whole
     while lo < hi - 1:
         mid = (lo + hi) // 2
         if kept(mid) is not None:
@@ -53,12 +56,16 @@ def feasible_prefix(
     return kept(lo) or []
 
 
-def _closing_site(problem: Problem, vehicle: Vehicle, sites: Sequence[str], last: str) -> str:
+def _closing_sites(
+    problem: Problem, vehicle: Vehicle, sites: Sequence[str], last: str
+) -> list[str]:
+    """The vehicle's sites, quickest unload-and-home first (opening hours may rule some out)."""
     loc = problem.location
     home = loc[vehicle.end_depot]
-    return min(
+    return sorted(
         sites,
         key=lambda s: int(problem.duration_s[loc[last], loc[s]])
+        + problem.site_by_id[s].unload_s
         + int(problem.duration_s[loc[s], home]),
     )
 

@@ -77,14 +77,22 @@ def plan_objective(problem: Problem, plan: Plan, balance_weight: float = 0.0) ->
     return plan.cost + penalty
 
 
-def _to_steps(problem: Problem, ids: Sequence[str]) -> list[tuple[str, str]]:
+def _to_steps(
+    problem: Problem, ids: Sequence[str], servable: set[str], jobs: set[str]
+) -> list[tuple[str, str]]:
+    """Warm-start steps from ids; a task named as a whole takes a direction the screening kept.
+
+    ``jobs`` is shared by every vehicle's routes: a job named twice is served the first time.
+    """
     steps = []
-    jobs: set[str] = set()
     for id_ in ids:
-        stop_id = problem.tasks[id_][0] if id_ in problem.tasks else id_  # a street as a whole
-        if stop_id in problem.stop_by_id:
+        if id_ in problem.tasks:
+            stop_id = next((d for d in problem.tasks[id_] if d in servable), None)
+        else:
+            stop_id = id_ if id_ in servable else None
+        if stop_id is not None:
             job = problem.stop_by_id[stop_id].job
-            if job not in jobs:  # a task is served once, whichever direction comes first
+            if job not in jobs:
                 jobs.add(job)
                 steps.append(("stop", stop_id))
         elif id_ in problem.site_by_id:
@@ -161,7 +169,10 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     seed_routes: dict[str, list[tuple[str, str]]] | None = None
 
     if options.initial_routes:
-        seed_routes = {v: _to_steps(problem, ids) for v, ids in options.initial_routes.items()}
+        kept, named = {s.id for s in servable}, set()
+        seed_routes = {
+            v: _to_steps(problem, ids, kept, named) for v, ids in options.initial_routes.items()
+        }
 
     share = options.pyvrp_share
     if share is None:

@@ -19,7 +19,7 @@ from shapely.geometry import LineString
 from api.progress import places_from_snapped
 from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
 from fleet.matching import Matcher, Traversal
-from fleet.progress import StopPlace, local_moment, missed_rows, route_progress
+from fleet.progress import StopPlace, local_moment, missed_rows, passes, route_progress
 from fleet.settings import Settings
 from fleet.simulate import track_along
 from geodata.scenario import Scenario
@@ -145,6 +145,26 @@ def test_a_pass_ahead_of_the_plan_does_not_make_the_rest_missed() -> None:
     assert status["s9"] == "served"
     assert all(status[f"s{k}"] == "pending" for k in range(3, 9))
     assert result.delay_s is not None and abs(result.delay_s) < 15 * 60  # measured at s2
+
+
+def test_a_door_to_door_street_needs_driving_most_of_it() -> None:
+    street = StopPlace(edge=4, offset_m=60.0, length_m=120.0, twin=5, xy=(0.0, 0.0),
+                       whole_street=True)
+    corner = [Traversal(4, 40.0, 70.0, 1000.0, 1010.0)]  # crossing the middle, 30 m of it
+    assert passes(corner, street) is None
+    assert passes(corner, replace(street, whole_street=False)) is not None  # a point stop
+    along = [Traversal(5, 0.0, 120.0, 2000.0, 2060.0)]  # the whole street, the other way
+    assert passes(along, street) == pytest.approx(2030.0)
+    visits = [{"id": "D", "kind": "depot_start", "arrival_s": 0, "departure_s": 0},
+              {"id": "S1:0", "kind": "street", "task": "S1", "arrival_s": 600,
+               "departure_s": 700},
+              {"id": "D", "kind": "depot_end", "arrival_s": 900, "departure_s": 900}]
+    start = local_moment(DAY, 0).timestamp()
+    fix_near = np.array([[0.0, 5.0]])  # a fix 5 m from the middle: not enough for a street
+    result = route_progress({"vehicle_id": "T", "visits": visits}, DAY, {"S1:0": street}, [],
+                            datetime.fromtimestamp(start + 800, tz=UTC), fixes_xy=fix_near,
+                            fix_times=np.array([start + 650]))
+    assert [s.status for s in result.stops] == ["pending"]
 
 
 def test_no_track_nothing_served(world) -> None:
