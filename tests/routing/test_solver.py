@@ -156,6 +156,28 @@ def test_warm_start_routes_reach_ortools_whole() -> None:
     assert plan.routes[0].stop_ids == [i for i in order if i != "L"]
 
 
+def test_the_break_is_taken_on_the_way_not_by_parking_the_crew() -> None:
+    """With a long shift the break could also be taken by waiting at the depot until its window
+    opens; the scheduler takes it where it costs least: mid-route, home first."""
+    from routing.schedule import schedule_route
+
+    stops = [(Stop(f"s{i}", {"mixed": Load(kg=10)}, service_s=1800), (400 * i, 0))
+             for i in range(1, 11)]
+    lunch = DriverBreak(10 * HOUR, 11 * HOUR, 1800)
+    truck = Vehicle("A", 5000, "D", shift_start_s=7 * HOUR, shift_end_s=20 * HOUR,
+                    driver_break=lunch)
+    p = problem([(Depot("D"), (0, 0))], [], [truck], stops)
+    route = schedule_route(p, truck, [("stop", f"s{i}") for i in range(1, 11)])
+    assert route is not None
+    kinds = [v.kind for v in route.visits]
+    assert kinds[1] == "stop" and "break" in kinds[2:-2]  # on the way, between two stops
+    brk = route.visits[kinds.index("break")]
+    assert 10 * HOUR <= brk.arrival_s <= 11 * HOUR
+    travel = sum(int(p.duration_s[k, k + 1]) for k in range(10))
+    travel += int(p.duration_s[10, 0])
+    assert route.duration_s == 10 * 1800 + 1800 + travel  # no idle time at all
+
+
 def test_ortools_searches_from_a_seed_that_ends_before_the_break() -> None:
     """A route back before its break window closes owes no break, for OR-Tools too."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
