@@ -181,9 +181,19 @@ def build_day(
     }
     cross = _CrossStreets(graph)
     places: dict[str, Place] = {}
+    streets = [
+        pid for pid, info in document.get("places", {}).items()
+        if info.get("kind") == "street" and pid in scenario.streets
+    ]  # fmt: skip
+    # One projection for every street line, not one per street.
+    lines = dict(zip(
+        streets, edge_lonlat(graph, [scenario.streets[pid].edge for pid in streets]), strict=True
+    )) if streets else {}  # fmt: skip
     for pid, info in document.get("places", {}).items():
-        if info.get("kind") == "street" and pid in scenario.streets:
-            places[pid] = _street_place(pid, info, scenario, cross, demand.get(pid, {}))
+        if pid in lines:
+            places[pid] = _street_place(
+                pid, info, scenario, cross, demand.get(pid, {}), lines[pid]
+            )
             continue
         i = where.get(pid)
         edge = int(snapped.edge[i]) if i is not None else -1
@@ -252,15 +262,14 @@ def _route_view(
 
 def _street_place(
     pid: str, info: Mapping[str, Any], scenario: Scenario, cross: _CrossStreets,
-    demand: dict[str, int],
+    demand: dict[str, int], coords: list[list[float]],
 ) -> Place:
     """A door-to-door street: named after the street, from the cross street at its start to
-    the one at its end, drawn along the direction the truck serves it."""
+    the one at its end, drawn along the direction the truck serves it (``coords``)."""
     direction = scenario.streets[pid]
-    graph = scenario.graph
     edge = direction.edge
-    name = str(info.get("name") or graph.edge_name[edge])
-    line = tuple((float(x), float(y)) for x, y in edge_lonlat(graph, [edge])[0])
+    name = str(info.get("name") or scenario.graph.edge_name[edge])
+    line = tuple((float(x), float(y)) for x, y in coords)
     return Place(
         pid, "street", float(info["lon"]), float(info["lat"]), name, cross.at(edge, 0.0, name),
         demand, edge, line, cross.at(edge, 1.0, name), direction.task.id, direction.length_m,
