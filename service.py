@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import coverage, devices, errors, pings, plans, progress
-from api.limits import BodyLimit, InFlight
-from fleet.settings import Settings
-from fleet.store import Store
+from basuracero.api import coverage, devices, errors, pings, plans, progress
+from basuracero.api.limits import BodyLimit, InFlight
+from basuracero.fleet.settings import Settings
+from basuracero.fleet.store import Store
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

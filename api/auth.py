@@ -6,8 +6,8 @@ import secrets
 
 from fastapi import Request
 
-from api.errors import ApiError
-from fleet.store import Device, Store
+from basuracero.api.errors import ApiError
+from basuracero.fleet.store import Device, Store
 
 
 def bearer(request: Request) -> str | None:

@@ -11,17 +11,18 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.ids import RowId
-from api.progress import compute, streets_for
-from geodata.matrix import travel_matrix
-from geodata.sites import PointSet
-from geodata.snap import snap_points
-from maps.coverage_map import coverage_map_html
-from maps.day import build_day
-from maps.i18n import LanguageError, get_lang
+from basuracero.api.ids import RowId
+from basuracero.api.progress import compute, streets_for
+from basuracero.geodata.matrix import travel_matrix
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import snap_points
+from basuracero.maps.coverage_map import coverage_map_html
+from basuracero.maps.day import build_day
+from basuracero.maps.i18n import LanguageError, get_lang
+from basuracero.maps.output import STATIC_DIR
 
 router = APIRouter(tags=["maps"])
-STATIC = Path(__file__).resolve().parents[1] / "maps" / "static"
+STATIC = STATIC_DIR
 
 
 def _scenario(graph: Any, places: dict[str, Any]) -> SimpleNamespace:
@@ -48,7 +49,7 @@ def coverage(
     try:
         words = get_lang(lang)
     except LanguageError as exc:
-        from api.errors import ApiError
+        from basuracero.api.errors import ApiError
 
         raise ApiError(422, str(exc), field="lang") from exc
     context, reports = compute(request, plan_id, at)

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from api.auth import require_admin
-from api.errors import ApiError
-from api.ids import RowId
-from fleet.pings import PingError, parse_time
-from fleet.store import Store
+from basuracero.api.auth import require_admin
+from basuracero.api.errors import ApiError
+from basuracero.api.ids import RowId
+from basuracero.fleet.pings import PingError, parse_time
+from basuracero.fleet.store import Store
 
 router = APIRouter(tags=["devices"])
 

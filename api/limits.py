@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiError, error_body
+from basuracero.api.errors import ApiError, error_body
 
 
 class BodyLimit:

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import bearer, device_from_token
-from api.errors import ApiError
-from fleet.pings import Ping, PingError, json_ping, osmand_ping, traccar_json_pings
-from fleet.store import Store
+from basuracero.api.auth import bearer, device_from_token
+from basuracero.api.errors import ApiError
+from basuracero.fleet.pings import Ping, PingError, json_ping, osmand_ping, traccar_json_pings
+from basuracero.fleet.store import Store
 
 router = APIRouter(tags=["pings"])
 

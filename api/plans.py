@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from api.auth import require_admin
-from api.errors import ApiError
-from api.ids import DeviceRef, RowId
-from fleet.store import Store
+from basuracero.api.auth import require_admin
+from basuracero.api.errors import ApiError
+from basuracero.api.ids import DeviceRef, RowId
+from basuracero.fleet.store import Store
 
 router = APIRouter(tags=["plans"])
 

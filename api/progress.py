@@ -15,16 +15,16 @@ import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.errors import ApiError
-from api.ids import RowId
-from fleet.matching import Matcher
-from fleet.pings import PingError, parse_time
-from fleet.progress import StopPlace, local_moment, missed_rows, route_progress
-from fleet.store import Store
-from geodata.osm import load_streets
-from geodata.sites import PointSet
-from geodata.snap import SnappedPoints, snap_points
-from geodata.streets import StreetGraph
+from basuracero.api.errors import ApiError
+from basuracero.api.ids import RowId
+from basuracero.fleet.matching import Matcher
+from basuracero.fleet.pings import PingError, parse_time
+from basuracero.fleet.progress import StopPlace, local_moment, missed_rows, route_progress
+from basuracero.fleet.store import Store
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import SnappedPoints, snap_points
+from basuracero.geodata.streets import StreetGraph
 
 router = APIRouter(tags=["progress"])
 

@@ -1,6 +1,7 @@
 """CARP benchmark: gap to the best known total cost on gdb, val, egl, Beullens and EGL-G.
 
-Data and reference values: /work/shared/benchmarks/carp (or --data), `bks.csv`, total cost
+Data and reference values: `../shared/benchmarks/carp` beside the repository (or --data,
+or $BASURACERO_BENCHMARKS_DIR), `bks.csv`, total cost
 (service + deadheading). Each run goes through the independent checker before it is counted.
 Results are printed per instance and as a mean gap per family and budget, and appended as JSON
 lines to --out so a long background run can be followed:
@@ -14,18 +15,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from shared_data import benchmarks_dir
 
-from routing.carp import read_carp
-from routing.carp_check import check_solution
-from routing.carp_solver import CarpOptions, solve_carp
+from basuracero.routing.carp import read_carp
+from basuracero.routing.carp_check import check_solution
+from basuracero.routing.carp_solver import CarpOptions, solve_carp
 
-DATA = Path("/work/shared/benchmarks/carp")
+DATA = benchmarks_dir() / "carp"
 FAMILIES = {
     "gdb": "gdb",
     "val": "val",

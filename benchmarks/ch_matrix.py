@@ -25,9 +25,9 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from geodata import ch, shortest
-from geodata.matrix import edge_weights
-from geodata.osm import load_streets
+from basuracero.geodata import ch, shortest
+from basuracero.geodata.matrix import edge_weights
+from basuracero.geodata.osm import load_streets
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OSM = ROOT.parent / "shared" / "geodata" / "trujillo.osm.pbf"

@@ -16,23 +16,20 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from geodata.arcs import COLLECTION_KMH, street_tasks
-from geodata.boundary import read_boundary
-from geodata.osm import load_streets
-from geodata.scenario import StreetService, build_scenario
-from geodata.sites import PointSet, read_points
-from routing.check import check_plan
-from routing.model import DriverBreak, Vehicle
-from routing.solver import SolveOptions, solve
+from basuracero.geodata.arcs import COLLECTION_KMH, street_tasks
+from basuracero.geodata.boundary import read_boundary
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.scenario import StreetService, build_scenario
+from basuracero.geodata.sites import PointSet, read_points
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import DriverBreak, Vehicle
+from basuracero.routing.solver import SolveOptions, solve
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "florencia-de-mora"

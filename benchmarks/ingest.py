@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from fleet.store import Store
+from basuracero.fleet.store import Store
 
 ADMIN = "bench-admin"
 
@@ -54,7 +54,7 @@ def start(db_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
         [
             sys.executable,
             "-m",
-            "cli",
+            "basuracero.cli",
             "serve",
             "--db",
             db_url,

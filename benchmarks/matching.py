@@ -18,9 +18,9 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from fleet.matching import Matcher
-from fleet.simulate import track_along
-from geodata.osm import load_streets
+from basuracero.fleet.matching import Matcher
+from basuracero.fleet.simulate import track_along
+from basuracero.geodata.osm import load_streets
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,12 +21,12 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geodata import shortest
-from geodata.attach import hierarchy, point_matrix
-from geodata.matrix import _point_network, travel_matrix
-from geodata.osm import load_streets
-from geodata.sites import PointSet
-from geodata.snap import snap_points
+from basuracero.geodata import shortest
+from basuracero.geodata.attach import hierarchy, point_matrix
+from basuracero.geodata.matrix import _point_network, travel_matrix
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import snap_points
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OSM = ROOT.parent / "shared" / "geodata" / "trujillo.osm.pbf"

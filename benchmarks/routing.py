@@ -1,6 +1,7 @@
 """Route-quality benchmark: this project vs plain OR-Tools vs PyVRP, same budget, one core each.
 
-Families (data in /work/shared/benchmarks or --data):
+Families (data in `../shared/benchmarks` beside the repository,
+$BASURACERO_BENCHMARKS_DIR or --data):
   cvrplib   CVRPLIB X instances, gap to the best known solution (bks.csv)
   vrptw     Solomon (LKH-3 .vrptw) and Gehring-Homberger (.txt), gap to bks.csv
   wcvrptw   Kim et al. (2006) waste collection with disposal trips and lunch; miles and trucks
@@ -20,16 +21,14 @@ import argparse
 import csv
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from shared_data import benchmarks_dir
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from routing.check import check_plan
-from routing.model import (
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import (
     DAY_S,
     Depot,
     DisposalSite,
@@ -40,10 +39,10 @@ from routing.model import (
     TimeWindow,
     Vehicle,
 )
-from routing.solver import SolveOptions, solve
-from routing.vrplib_io import BenchmarkInstance, plan_routes, read_benchmark
+from basuracero.routing.solver import SolveOptions, solve
+from basuracero.routing.vrplib_io import BenchmarkInstance, plan_routes, read_benchmark
 
-DATA = Path("/work/shared/benchmarks")
+DATA = benchmarks_dir()
 FEET_PER_MILE = 5280
 YARD_UNITS = 100  # Kim loads are real yd³; the model counts hundredths of a yard as its "kg"
 
@@ -363,7 +362,7 @@ def main() -> None:
     )
     parser.add_argument("--instances", nargs="*", help="name prefixes, e.g. X-n101 C101 102")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/benchmarks"))
+    parser.add_argument("--data", type=Path, default=benchmarks_dir())
     parser.add_argument("--out", type=Path, default=Path("/tmp/routing-bench.jsonl"))
     args = parser.parse_args()
     DATA = args.data

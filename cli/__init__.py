@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import carp_cmd, demo_cmd, geo_cmds, plan_cmd, serve_cmd, vrplib_cmd
+from basuracero.cli import carp_cmd, demo_cmd, geo_cmds, plan_cmd, serve_cmd, vrplib_cmd
 
 app = typer.Typer(
     name="basuracero",

@@ -1,5 +1,5 @@
-"""``python -m cli`` runs the ``basuracero`` command (handy where scripts are not on PATH)."""
+"""``python -m basuracero.cli`` runs the ``basuracero`` command (where scripts are not on PATH)."""
 
-from cli import main
+from basuracero.cli import main
 
 main()

@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from routing.carp import CarpError, read_carp
-from routing.carp_check import check_solution
-from routing.carp_solver import CarpCheckError, CarpOptions, solve_carp
+from basuracero.routing.carp import CarpError, read_carp
+from basuracero.routing.carp_check import check_solution
+from basuracero.routing.carp_solver import CarpCheckError, CarpOptions, solve_carp
 
 app = typer.Typer(
     help="Arc routing (CARP) benchmark instances: gdb, val, egl, Beullens.",

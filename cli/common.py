@@ -10,15 +10,15 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from geodata.boundary import BoundaryError, read_boundary
-from geodata.matrix import MatrixError
-from geodata.osm import StreetsError, load_streets
-from geodata.osm_filter import OsmFileError
-from geodata.scenario import ScenarioError
-from geodata.sites import PointsError
-from geodata.speeds import SpeedTable, SpeedTableError
-from geodata.streets import StreetGraph
-from routing.model import ProblemError
+from basuracero.geodata.boundary import BoundaryError, read_boundary
+from basuracero.geodata.matrix import MatrixError
+from basuracero.geodata.osm import StreetsError, load_streets
+from basuracero.geodata.osm_filter import OsmFileError
+from basuracero.geodata.scenario import ScenarioError
+from basuracero.geodata.sites import PointsError
+from basuracero.geodata.speeds import SpeedTable, SpeedTableError
+from basuracero.geodata.streets import StreetGraph
+from basuracero.routing.model import ProblemError
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line: grep-able, parseable
 out = Console()

@@ -15,8 +15,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.common import err, input_errors, out
-from cli.plan_cmd import (
+from basuracero.cli.common import err, input_errors, out
+from basuracero.cli.plan_cmd import (
     DEMO,
     DEMO_DOOR_TO_DOOR,
     load_scenario,
@@ -24,11 +24,11 @@ from cli.plan_cmd import (
     solve_scenario,
     summary_table,
 )
-from geodata.snap import DEFAULT_MAX_SNAP_M
-from maps.coverage_map import Schedule, ScheduleError, parse_days
-from maps.day import build_day, vehicle_names
-from maps.day_outputs import OutputOptions, output_steps, write_day
-from maps.i18n import LANGUAGES, LOCAL_TZ, get_lang
+from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
+from basuracero.maps.coverage_map import Schedule, ScheduleError, parse_days
+from basuracero.maps.day import build_day, vehicle_names
+from basuracero.maps.day_outputs import OutputOptions, output_steps, write_day
+from basuracero.maps.i18n import LANGUAGES, LOCAL_TZ, get_lang
 
 
 def _service_date(text: str | None) -> str:

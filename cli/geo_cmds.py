@@ -10,7 +10,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from cli.common import (
+from basuracero.cli.common import (
     BOUNDARY_OPT,
     BUFFER_OPT,
     NO_CACHE_OPT,
@@ -21,13 +21,13 @@ from cli.common import (
     out,
     streets_from_options,
 )
-from geodata.boundary import read_boundary
-from geodata.demo_points import DemoAssumptions, stops_along_streets, write_points_csv
-from geodata.extract import extract_area
-from geodata.matrix import MatrixError, TravelMatrix, travel_matrix
-from geodata.osm_filter import OsmFileError
-from geodata.sites import read_points
-from geodata.snap import DEFAULT_MAX_SNAP_M, snap_points
+from basuracero.geodata.boundary import read_boundary
+from basuracero.geodata.demo_points import DemoAssumptions, stops_along_streets, write_points_csv
+from basuracero.geodata.extract import extract_area
+from basuracero.geodata.matrix import MatrixError, TravelMatrix, travel_matrix
+from basuracero.geodata.osm_filter import OsmFileError
+from basuracero.geodata.sites import read_points
+from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M, snap_points
 
 
 def register(app: typer.Typer) -> None:

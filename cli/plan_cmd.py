@@ -14,20 +14,25 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import err, input_errors, out
-from geodata.door_to_door import DoorToDoor, street_places, street_service
-from geodata.osm import load_streets
-from geodata.scenario import Scenario, ScenarioError, build_scenario, vehicles_from_config
-from geodata.sites import PointSet, read_points
-from geodata.snap import DEFAULT_MAX_SNAP_M
-from routing.check import check_plan
-from routing.model import ProblemError
-from routing.plan import SERVICE_KINDS, Plan
-from routing.solver import Progress as SolveProgress
-from routing.solver import SolveOptions, solve
+from basuracero.cli.common import err, input_errors, out
+from basuracero.data import demo_area
+from basuracero.geodata.door_to_door import DoorToDoor, street_places, street_service
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.scenario import (
+    Scenario,
+    ScenarioError,
+    build_scenario,
+    vehicles_from_config,
+)
+from basuracero.geodata.sites import PointSet, read_points
+from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import ProblemError
+from basuracero.routing.plan import SERVICE_KINDS, Plan
+from basuracero.routing.solver import Progress as SolveProgress
+from basuracero.routing.solver import SolveOptions, solve
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "florencia-de-mora"
+DEMO = demo_area()
 
 
 DEMO_POPULATION = 12_175  # people served in the demo area (data/florencia-de-mora/README.md)
@@ -227,7 +232,7 @@ def plan(
     if points is None and door is None:  # the demo: its streets door to door, generators as stops
         stops_file, door = DEMO / "generators.csv", DEMO_DOOR_TO_DOOR
     if week:
-        from cli.week_cmd import plan_week
+        from basuracero.cli.week_cmd import plan_week
 
         with input_errors():
             scenario = load_scenario(osm, stops_file, sites, fleet, max_snap_m, door)

@@ -38,7 +38,7 @@ def serve(
         os.environ["BASURACERO_DATABASE_URL"] = db
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(
-        "service:create_app",
+        "basuracero.service:create_app",
         factory=True,
         host=host,
         port=port,

@@ -13,9 +13,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from routing.solver import Progress as SolveProgress
-from routing.solver import SolveOptions, solve
-from routing.vrplib_io import plan_routes, read_benchmark, write_solution
+from basuracero.routing.solver import Progress as SolveProgress
+from basuracero.routing.solver import SolveOptions, solve
+from basuracero.routing.vrplib_io import plan_routes, read_benchmark, write_solution
 
 app = typer.Typer(
     help="Standard VRP benchmark instances (VRPLIB, Solomon, Gehring-Homberger).",

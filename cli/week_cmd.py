@@ -13,13 +13,13 @@ import numpy as np
 import shapely
 from rich.table import Table
 
-from cli.common import out
-from cli.plan_cmd import plan_document, solve_scenario
-from geodata.scenario import Scenario, ScenarioError
-from maps.kpis import diversion_rate
-from routing.model import MIXED, Load
-from routing.plan import SERVICE_KINDS
-from routing.week import DAY_NAMES_ES, Rule, day_problem, parse_days, week_templates
+from basuracero.cli.common import out
+from basuracero.cli.plan_cmd import plan_document, solve_scenario
+from basuracero.geodata.scenario import Scenario, ScenarioError
+from basuracero.maps.kpis import diversion_rate
+from basuracero.routing.model import MIXED, Load
+from basuracero.routing.plan import SERVICE_KINDS
+from basuracero.routing.week import DAY_NAMES_ES, Rule, day_problem, parse_days, week_templates
 
 
 def read_schedule(
@@ -115,7 +115,7 @@ def plan_week(
         )
         index = len(document["templates"]) - 1
         if coverage is not None and template.stream == stream:
-            from maps.day import build_day
+            from basuracero.maps.day import build_day
 
             views.append((template.days, build_day(plan_doc, scenario)))
         for d in sorted(template.days):
@@ -158,9 +158,9 @@ def plan_week(
 
 def write_week_map(views: list[tuple[frozenset[int], Any]], path: Path) -> None:
     """The public weekly map, with the Leaflet files beside it so it works offline."""
-    from maps.i18n import get_lang
-    from maps.output import copy_static, write_text
-    from maps.week_map import week_coverage_html
+    from basuracero.maps.i18n import get_lang
+    from basuracero.maps.output import copy_static, write_text
+    from basuracero.maps.week_map import week_coverage_html
 
     path.parent.mkdir(parents=True, exist_ok=True)
     copy_static(path.parent)

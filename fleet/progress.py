@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
-from fleet.matching import Traversal
+from basuracero.fleet.matching import Traversal
 
 LOCAL = ZoneInfo("America/Lima")
 PASS_TOLERANCE_M = 25.0  # GPS and matching error along the street

@@ -13,6 +13,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from basuracero.data import demo_area
+
 
 class Settings(BaseSettings):
     """Everything an operator may tune; secrets are SecretStr so they never print."""
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
         4, gt=0, description="Concurrent requests one device may have; more get 429."
     )
     streets_file: str = Field(
-        str(Path(__file__).resolve().parents[1] / "data" / "florencia-de-mora" / "streets.osm.pbf"),
+        default_factory=lambda: str(demo_area() / "streets.osm.pbf"),
         description="OSM file of the service area, for map matching and progress.",
     )
 

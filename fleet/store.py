@@ -37,8 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 
-from fleet.pings import Ping
-from fleet.writer import GroupWriter
+from basuracero.fleet.pings import Ping
+from basuracero.fleet.writer import GroupWriter
 
 metadata = MetaData()
 

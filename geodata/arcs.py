@@ -18,10 +18,10 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geodata.demo_points import SERVED_CLASSES
-from geodata.matrix import Leg, MatrixError, TravelMatrix, travel_matrix
-from geodata.snap import SnappedPoints
-from geodata.streets import StreetGraph
+from basuracero.geodata.demo_points import SERVED_CLASSES
+from basuracero.geodata.matrix import Leg, MatrixError, TravelMatrix, travel_matrix
+from basuracero.geodata.snap import SnappedPoints
+from basuracero.geodata.streets import StreetGraph
 
 COLLECTION_KMH = 6.0  # walking pace of the crew along the kerb, bags thrown in as the truck rolls
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from geodata import ch, shortest
-from geodata.snap import SnappedPoints
-from geodata.streets import StreetGraph
+from basuracero.geodata import ch, shortest
+from basuracero.geodata.snap import SnappedPoints
+from basuracero.geodata.streets import StreetGraph
 
 INF = np.int64(2**61)  # three of these still fit in an int64
 
@@ -23,7 +23,7 @@ def hierarchy(graph: StreetGraph) -> ch.Hierarchy:
     """The graph's contraction hierarchy, built once (about a second for a metro area)."""
     cached = graph._cache.get("hierarchy")
     if cached is None:
-        from geodata.matrix import edge_weights
+        from basuracero.geodata.matrix import edge_weights
 
         duration_ms, distance_dm = edge_weights(graph)
         cached = ch.build_hierarchy(
@@ -42,7 +42,7 @@ def _rint(total: NDArray[np.int64], fraction: NDArray[np.float64]) -> NDArray[np
 
 def point_matrix(graph: StreetGraph, points: SnappedPoints) -> NDArray[np.int64]:
     """Packed keys between every pair of points (``INF`` where unreachable)."""
-    from geodata.matrix import edge_weights
+    from basuracero.geodata.matrix import edge_weights
 
     duration_ms, distance_dm = edge_weights(graph)
     n = len(points)

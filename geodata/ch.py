@@ -24,7 +24,7 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-from geodata.shortest import UNREACHABLE
+from basuracero.geodata.shortest import UNREACHABLE
 
 # Columns of a dynamic-graph pool entry, and of a list's metadata row.
 NODE, WEIGHT, HOPS, MIDDLE = 0, 1, 2, 3

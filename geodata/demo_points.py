@@ -16,8 +16,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata.sites import PointSet
-from geodata.streets import StreetGraph
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.streets import StreetGraph
 
 # Streets where people live along the kerb; service roads, links and motorways get no stops.
 SERVED_CLASSES = frozenset(

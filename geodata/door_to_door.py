@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from geodata.arcs import street_tasks
-from geodata.boundary import read_boundary
-from geodata.scenario import Scenario, ScenarioError, StreetService
-from geodata.streets import StreetGraph
+from basuracero.geodata.arcs import street_tasks
+from basuracero.geodata.boundary import read_boundary
+from basuracero.geodata.scenario import Scenario, ScenarioError, StreetService
+from basuracero.geodata.streets import StreetGraph
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import osmium
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata.osm_filter import OsmFileError, way_lonlat, write_ways
+from basuracero.geodata.osm_filter import OsmFileError, way_lonlat, write_ways
 
 
 def extract_area(source: Path, area: BaseGeometry, target: Path, buffer_m: float = 300.0) -> int:

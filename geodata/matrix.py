@@ -20,10 +20,10 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from shapely.geometry import LineString
 from shapely.ops import substring
 
-from geodata import shortest
-from geodata.attach import INF, point_matrix
-from geodata.snap import SnappedPoints
-from geodata.streets import StreetGraph
+from basuracero.geodata import shortest
+from basuracero.geodata.attach import INF, point_matrix
+from basuracero.geodata.snap import SnappedPoints
+from basuracero.geodata.streets import StreetGraph
 
 
 class MatrixError(ValueError):

@@ -23,9 +23,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from geodata.osm_filter import BBox, OsmFileError, check_osm_path, write_drivable_xml
-from geodata.speeds import SpeedTable
-from geodata.streets import CACHE_FORMAT, LoadReport, StreetGraph
+from basuracero.geodata.osm_filter import BBox, OsmFileError, check_osm_path, write_drivable_xml
+from basuracero.geodata.speeds import SpeedTable
+from basuracero.geodata.streets import CACHE_FORMAT, LoadReport, StreetGraph
 
 _LOADER_VERSION = "1"
 # Ways reaching this far (degrees, ~2 km) outside the boundary's box are read, so that the exact
@@ -74,7 +74,7 @@ def load_streets(
             return cached
     graph = _build(path, boundary, boundary_label, buffer_m, speeds)
     if cache_path is not None:
-        from geodata.attach import hierarchy
+        from basuracero.geodata.attach import hierarchy
 
         hierarchy(graph)  # part of what the cache saves a later load
         # a read-only cache folder costs only speed, never correctness

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from geodata.arcs import (
+from basuracero.geodata.arcs import (
     COLLECTION_KMH,
     Direction,
     ServiceMatrix,
@@ -24,11 +24,11 @@ from geodata.arcs import (
     middles_lonlat,
     service_matrix,
 )
-from geodata.matrix import TravelMatrix, travel_matrix
-from geodata.sites import PointSet
-from geodata.snap import DEFAULT_MAX_SNAP_M, SnappedPoints, Unsnapped, snap_points
-from geodata.streets import StreetGraph
-from routing.model import (
+from basuracero.geodata.matrix import TravelMatrix, travel_matrix
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M, SnappedPoints, Unsnapped, snap_points
+from basuracero.geodata.streets import StreetGraph
+from basuracero.routing.model import (
     MIXED,
     SITE_KINDS,
     Depot,
@@ -40,7 +40,7 @@ from routing.model import (
     TimeWindow,
     Vehicle,
 )
-from routing.plan import Plan, Unassigned
+from basuracero.routing.plan import Plan, Unassigned
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 

@@ -13,8 +13,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geodata.sites import PointSet
-from geodata.streets import StreetGraph
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.streets import StreetGraph
 
 DEFAULT_MAX_SNAP_M = 60.0
 

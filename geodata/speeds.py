@@ -6,9 +6,10 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-DEFAULT_SPEEDS_FILE = Path(__file__).with_name("truck_speeds.toml")
+DEFAULT_SPEEDS_FILE = Path(str(files(__package__).joinpath("truck_speeds.toml")))
 
 _MAXSPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*$", re.IGNORECASE)
 

@@ -16,8 +16,8 @@ import folium
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from geodata.streets import StreetGraph
-from maps.day import edge_lonlat
+from basuracero.geodata.streets import StreetGraph
+from basuracero.maps.day import edge_lonlat
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (

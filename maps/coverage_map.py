@@ -20,10 +20,10 @@ from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from maps.basemap import legend, new_map, render, street_background, swatch_line
-from maps.day import DayView, RouteView, edge_lonlat, physical_edge
-from maps.geo import bounds_latlon
-from maps.i18n import Lang
+from basuracero.maps.basemap import legend, new_map, render, street_background, swatch_line
+from basuracero.maps.day import DayView, RouteView, edge_lonlat, physical_edge
+from basuracero.maps.geo import bounds_latlon
+from basuracero.maps.i18n import Lang
 
 MON_SAT = frozenset(range(1, 7))
 WINDOW_S = 2 * 3600  # the truck is expected within this window from the hour it is planned

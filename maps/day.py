@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from geodata.matrix import LegStep
-from geodata.scenario import Scenario
-from geodata.streets import StreetGraph
-from maps.directions import Instruction, directions
-from routing.plan import SERVICE_KINDS
+from basuracero.geodata.matrix import LegStep
+from basuracero.geodata.scenario import Scenario
+from basuracero.geodata.streets import StreetGraph
+from basuracero.maps.directions import Instruction, directions
+from basuracero.routing.plan import SERVICE_KINDS
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 

@@ -13,14 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from maps.coverage_map import LastServed, Schedule, coverage_map_html
-from maps.day import DayView
-from maps.exports import route_gpx, route_kml
-from maps.i18n import Lang
-from maps.kpis import day_kpis
-from maps.output import copy_static, safe_name, staged_dir, write_bytes, write_text
-from maps.plan_map import plan_map_html
-from maps.sheets import sheet_html, sheet_pdf
+from basuracero.maps.coverage_map import LastServed, Schedule, coverage_map_html
+from basuracero.maps.day import DayView
+from basuracero.maps.exports import route_gpx, route_kml
+from basuracero.maps.i18n import Lang
+from basuracero.maps.kpis import day_kpis
+from basuracero.maps.output import copy_static, safe_name, staged_dir, write_bytes, write_text
+from basuracero.maps.plan_map import plan_map_html
+from basuracero.maps.sheets import sheet_html, sheet_pdf
 
 
 @dataclass

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import shapely
 from shapely.ops import substring
 
-from geodata.matrix import LegStep
-from geodata.streets import StreetGraph
-from maps.i18n import Lang
+from basuracero.geodata.matrix import LegStep
+from basuracero.geodata.streets import StreetGraph
+from basuracero.maps.i18n import Lang
 
 STRAIGHT_DEG = 30.0  # below this change of heading the driver simply keeps going
 SHARP_DEG = 135.0

@@ -12,9 +12,9 @@ from xml.etree import ElementTree as ET
 
 import gpxpy.gpx
 
-from maps.day import DayView, RouteView, VisitView
-from maps.i18n import LOCAL_TZ, Lang
-from maps.words import street_span
+from basuracero.maps.day import DayView, RouteView, VisitView
+from basuracero.maps.i18n import LOCAL_TZ, Lang
+from basuracero.maps.words import street_span
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 

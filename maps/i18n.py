@@ -11,6 +11,7 @@ import gettext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(str(files(__package__).joinpath("locale")))
 DOMAIN = "basuracero"
 LANGUAGES = {"es": "es_PE", "en": "en"}
 LOCAL_TZ = ZoneInfo("America/Lima")

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from maps.day import DayView, physical_edge
+from basuracero.maps.day import DayView, physical_edge
 
 # Diesel compactor in urban stop-and-go collection: about 0.4 L/km (the demo fleet's assumption in
 # data/florencia-de-mora/fleet.toml; replace with the fleet's own fuel records).

@@ -11,9 +11,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 
-STATIC_DIR = Path(__file__).with_name("static")
+STATIC_DIR = Path(str(files(__package__).joinpath("static")))
 
 
 @contextmanager

@@ -11,11 +11,18 @@ from html import escape
 
 import folium
 
-from maps.basemap import PlainPopup, legend, new_map, render, street_background, swatch_line
-from maps.day import DayView, Place, RouteView, VisitView
-from maps.geo import bounds_latlon, latlon, latlons
-from maps.i18n import Lang
-from maps.words import site_kind_name, stream_name, street_span
+from basuracero.maps.basemap import (
+    PlainPopup,
+    legend,
+    new_map,
+    render,
+    street_background,
+    swatch_line,
+)
+from basuracero.maps.day import DayView, Place, RouteView, VisitView
+from basuracero.maps.geo import bounds_latlon, latlon, latlons
+from basuracero.maps.i18n import Lang
+from basuracero.maps.words import site_kind_name, stream_name, street_span
 
 TRUCK_COLOURS = (  # ColorBrewer Dark2, distinguishable for most colour-blind readers
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",

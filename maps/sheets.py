@@ -16,11 +16,11 @@ from typing import Any
 import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from maps.day import DayView, RouteView, VisitView
-from maps.directions import Instruction, describe
-from maps.i18n import Lang
-from maps.output import safe_name
-from maps.words import site_kind_name, stream_name, street_span
+from basuracero.maps.day import DayView, RouteView, VisitView
+from basuracero.maps.directions import Instruction, describe
+from basuracero.maps.i18n import Lang
+from basuracero.maps.output import safe_name
+from basuracero.maps.words import site_kind_name, stream_name, street_span
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,10 @@ class SheetRow:
 
 @cache
 def _environment(code: str) -> Environment:
-    from maps.i18n import get_lang
+    from basuracero.maps.i18n import get_lang
 
     env = Environment(
-        loader=PackageLoader("maps", "templates"),
+        loader=PackageLoader("basuracero.maps", "templates"),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

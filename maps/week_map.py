@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from maps.coverage_map import Schedule, coverage_map_html
-from maps.day import DayView
-from maps.i18n import Lang
+from basuracero.maps.coverage_map import Schedule, coverage_map_html
+from basuracero.maps.day import DayView
+from basuracero.maps.i18n import Lang
 
 
 def week_coverage_html(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from maps.i18n import Lang
+from basuracero.maps.i18n import Lang
 
 if TYPE_CHECKING:
-    from maps.day import Place
+    from basuracero.maps.day import Place
 
 
 def stream_name(stream: str, lang: Lang) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from routing.carp import CarpInstance
+from basuracero.routing.carp import CarpInstance
 
 Route = Sequence[Sequence[int]]
 DENSE_LIMIT = 800  # above this many vertices Floyd-Warshall (cubic) gives way to Dijkstra rows

@@ -22,8 +22,8 @@ from typing import Literal
 
 import numpy as np
 
-from routing.carp import CarpInstance
-from routing.carp_check import ShortestPaths, check_solution
+from basuracero.routing.carp import CarpInstance
+from basuracero.routing.carp_check import ShortestPaths, check_solution
 
 Engine = Literal["auto", "pyvrp", "ortools"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from routing.model import Problem, Vehicle
-from routing.plan import VISIT_KINDS, Plan, Route
+from basuracero.routing.model import Problem, Vehicle
+from basuracero.routing.plan import VISIT_KINDS, Plan, Route
 
 COST_TOLERANCE = 1e-6
 M3_TOLERANCE = 1e-6

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.model import Problem, Stop, Vehicle
-from routing.screen import Compatibility
+from basuracero.routing.model import Problem, Stop, Vehicle
+from basuracero.routing.screen import Compatibility
 
 COST_SCALE = 100_000  # solver cost units per currency unit
 REQUIRED_PENALTY = 10**13

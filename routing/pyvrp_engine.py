@@ -18,8 +18,8 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
-from routing.model import Problem, Stop, Vehicle
-from routing.screen import Compatibility
+from basuracero.routing.model import Problem, Stop, Vehicle
+from basuracero.routing.screen import Compatibility
 
 UNIT_PER_CURRENCY = 10_000
 FORBIDDEN = 10**9

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from routing.model import Problem, Vehicle
-from routing.schedule import schedule_route
+from basuracero.routing.model import Problem, Vehicle
+from basuracero.routing.schedule import schedule_route
 
 M3_SLACK = 1e-9
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from routing.model import DriverBreak, Problem, Vehicle
-from routing.plan import Route, Visit
+from basuracero.routing.model import DriverBreak, Problem, Vehicle
+from basuracero.routing.plan import Route, Visit
 
 INF = 1 << 60
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from routing.model import Problem, Stop, Vehicle
-from routing.plan import Unassigned
+from basuracero.routing.model import Problem, Stop, Vehicle
+from basuracero.routing.plan import Unassigned
 
 NO_STREAM = "no vehicle may carry stream {stream!r}"
 NO_STREAMS_TOGETHER = "no vehicle may carry streams {streams} together"

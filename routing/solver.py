@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from routing.check import check_plan
-from routing.model import Problem
-from routing.ortools_engine import REQUIRED_PENALTY, OrtoolsModel, SolverSettings
-from routing.plan import Plan, Route, Unassigned
-from routing.repair import feasible_prefix
-from routing.schedule import schedule_route
-from routing.screen import (
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import Problem
+from basuracero.routing.ortools_engine import REQUIRED_PENALTY, OrtoolsModel, SolverSettings
+from basuracero.routing.plan import Plan, Route, Unassigned
+from basuracero.routing.repair import feasible_prefix
+from basuracero.routing.schedule import schedule_route
+from basuracero.routing.screen import (
     DROPPED_OPTIONAL,
     DROPPED_REQUIRED,
     Compatibility,
@@ -180,7 +180,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         covers = _pyvrp_covers(problem, compat) and not options.balance_weight
         share = 1.0 if covers else 0.5
     if servable and share > 0:
-        from routing.pyvrp_engine import pyvrp_routes
+        from basuracero.routing.pyvrp_engine import pyvrp_routes
 
         budget = options.time_limit_s * share
         found = pyvrp_routes(

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import vrplib
 
-from routing.model import Depot, Load, Problem, Stop, TimeWindow, Vehicle
-from routing.plan import Plan
+from basuracero.routing.model import Depot, Load, Problem, Stop, TimeWindow, Vehicle
+from basuracero.routing.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from routing.model import Load, Problem, ProblemError, Stop
+from basuracero.routing.model import Load, Problem, ProblemError, Stop
 
 DAY_NAMES_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 _DAY_WORDS = {

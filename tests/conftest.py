@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geodata.osm import load_streets
-from geodata.streets import StreetGraph
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.streets import StreetGraph
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "florencia-de-mora"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
+from basuracero.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "florencia-de-mora"

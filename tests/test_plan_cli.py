@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from cli.plan_cmd import DEMO, load_scenario, solve_scenario
-from geodata.scenario import ScenarioError, sites_from_points
-from geodata.sites import read_points
-from routing.check import check_plan
+from basuracero.cli import app
+from basuracero.cli.plan_cmd import DEMO, load_scenario, solve_scenario
+from basuracero.geodata.scenario import ScenarioError, sites_from_points
+from basuracero.geodata.sites import read_points
+from basuracero.routing.check import check_plan
 
 runner = CliRunner()
 

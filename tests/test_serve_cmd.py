@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from cli.serve_cmd import RedactTokens, _log_config
+from basuracero.cli.serve_cmd import RedactTokens, _log_config
 
 
 def test_access_log_line_is_redacted() -> None:

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from fleet.settings import Settings
-from fleet.store import Store
-from service import create_app
+from basuracero.fleet.settings import Settings
+from basuracero.fleet.store import Store
+from basuracero.service import create_app
 
 ADMIN = "admin-secret-for-tests"
 
@@ -64,7 +64,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(database_url: str) -> Iterator[Store]:
     store = Store(database_url)
     if not store.is_sqlite:  # a shared server database: start from empty tables
-        from fleet.store import metadata
+        from basuracero.fleet.store import metadata
 
         metadata.drop_all(store.engine)
         metadata.create_all(store.engine)

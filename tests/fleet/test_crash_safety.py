@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fleet.store import Store
+from basuracero.fleet.store import Store
 
 ADMIN = "crash-test-admin"
 
@@ -30,7 +30,7 @@ def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BASURACERO_ADMIN_TOKEN": ADMIN, "BASURACERO_CONFIG": "/nonexistent"}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--db", db_url, "--port", str(port)],
+            [sys.executable, "-m", "basuracero.cli", "serve", "--db", db_url, "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, settings
 from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 
-from fleet.settings import Settings
-from fleet.store import Store
-from service import create_app
+from basuracero.fleet.settings import Settings
+from basuracero.fleet.store import Store
+from basuracero.service import create_app
 
 ADMIN = "fuzz-admin"
 _DB = Path(__import__("tempfile").mkdtemp(prefix="basuracero-fuzz-")) / "fuzz.db"

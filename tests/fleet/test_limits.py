@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.errors import ApiError
-from api.limits import InFlight
+from basuracero.api.errors import ApiError
+from basuracero.api.limits import InFlight
 from tests.fleet.conftest import admin_headers
 
 

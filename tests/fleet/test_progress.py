@@ -16,15 +16,15 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from shapely.geometry import LineString
 
-from api.progress import places_from_snapped
-from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
-from fleet.matching import Matcher, Traversal
-from fleet.progress import StopPlace, local_moment, missed_rows, passes, route_progress
-from fleet.settings import Settings
-from fleet.simulate import track_along
-from geodata.scenario import Scenario
-from geodata.sites import read_points
-from service import create_app
+from basuracero.api.progress import places_from_snapped
+from basuracero.cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from basuracero.fleet.matching import Matcher, Traversal
+from basuracero.fleet.progress import StopPlace, local_moment, missed_rows, passes, route_progress
+from basuracero.fleet.settings import Settings
+from basuracero.fleet.simulate import track_along
+from basuracero.geodata.scenario import Scenario
+from basuracero.geodata.sites import read_points
+from basuracero.service import create_app
 
 DAY = date(2026, 11, 20)
 

@@ -12,13 +12,13 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from api.progress import stop_places
-from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
-from fleet.matching import Matcher
-from fleet.progress import local_moment, route_progress
-from fleet.simulate import track_along
-from geodata.door_to_door import DoorToDoor
-from geodata.scenario import Scenario
+from basuracero.api.progress import stop_places
+from basuracero.cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from basuracero.fleet.matching import Matcher
+from basuracero.fleet.progress import local_moment, route_progress
+from basuracero.fleet.simulate import track_along
+from basuracero.geodata.door_to_door import DoorToDoor
+from basuracero.geodata.scenario import Scenario
 
 DAY = date(2026, 11, 23)
 

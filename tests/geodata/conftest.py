@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geodata.osm import load_streets
-from geodata.sites import PointSet, read_points
-from geodata.streets import StreetGraph
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.sites import PointSet, read_points
+from basuracero.geodata.streets import StreetGraph
 
 ROOT = Path(__file__).resolve().parents[2]
 SYNTHETIC_GRID = ROOT / "tests" / "data" / "synthetic" / "grid.osm"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from geodata.arcs import arc_matrix, street_tasks
-from geodata.sites import read_points
-from geodata.snap import snap_points
-from geodata.streets import StreetGraph
+from basuracero.geodata.arcs import arc_matrix, street_tasks
+from basuracero.geodata.sites import read_points
+from basuracero.geodata.snap import snap_points
+from basuracero.geodata.streets import StreetGraph
 
 
 def test_tasks_follow_the_streets_allowed_directions(demo_graph: StreetGraph) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from geodata import shortest
-from geodata.attach import point_matrix
-from geodata.matrix import _point_network
-from geodata.sites import PointSet
-from geodata.snap import snap_points
-from geodata.streets import StreetGraph
+from basuracero.geodata import shortest
+from basuracero.geodata.attach import point_matrix
+from basuracero.geodata.matrix import _point_network
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import snap_points
+from basuracero.geodata.streets import StreetGraph
 
 
 def test_hierarchy_matrix_equals_point_network(demo_graph: StreetGraph) -> None:
@@ -30,7 +30,7 @@ def test_hierarchy_matrix_equals_point_network(demo_graph: StreetGraph) -> None:
 
 
 def test_hierarchy_survives_the_cache(tmp_path, demo_dir) -> None:
-    from geodata.osm import load_streets
+    from basuracero.geodata.osm import load_streets
 
     first = load_streets(demo_dir / "streets.osm.pbf", cache_dir=tmp_path)
     again = load_streets(demo_dir / "streets.osm.pbf", cache_dir=tmp_path)

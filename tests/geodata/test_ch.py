@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from geodata import ch, shortest
-from geodata.matrix import edge_weights
-from geodata.streets import StreetGraph
+from basuracero.geodata import ch, shortest
+from basuracero.geodata.matrix import edge_weights
+from basuracero.geodata.streets import StreetGraph
 
 Arcs = tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geodata.boundary import read_boundary
-from geodata.demo_points import DemoAssumptions, stops_along_streets, write_points_csv
-from geodata.sites import read_points
-from geodata.snap import snap_points
-from geodata.streets import StreetGraph
+from basuracero.geodata.boundary import read_boundary
+from basuracero.geodata.demo_points import DemoAssumptions, stops_along_streets, write_points_csv
+from basuracero.geodata.sites import read_points
+from basuracero.geodata.snap import snap_points
+from basuracero.geodata.streets import StreetGraph
 
 
 def test_stops_follow_population_and_spacing(

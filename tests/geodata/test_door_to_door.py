@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import shapely
 
-from geodata.arcs import service_matrix, street_tasks
-from geodata.door_to_door import DoorToDoor, street_places, street_service
-from geodata.scenario import StreetService, build_scenario
-from geodata.sites import PointSet
-from geodata.snap import snap_points
-from geodata.streets import StreetGraph
-from routing.check import check_plan
-from routing.model import Vehicle
-from routing.solver import SolveOptions, solve
+from basuracero.geodata.arcs import service_matrix, street_tasks
+from basuracero.geodata.door_to_door import DoorToDoor, street_places, street_service
+from basuracero.geodata.scenario import StreetService, build_scenario
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import snap_points
+from basuracero.geodata.streets import StreetGraph
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import Vehicle
+from basuracero.routing.solver import SolveOptions, solve
 
 ALL_CLASSES = frozenset({"residential", "primary", "secondary", "tertiary", "unclassified"})
 

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from geodata.matrix import TravelMatrix, edge_weights, travel_matrix
-from geodata.sites import PointSet
-from geodata.snap import SnappedPoints, snap_points
-from geodata.streets import StreetGraph
+from basuracero.geodata.matrix import TravelMatrix, edge_weights, travel_matrix
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import SnappedPoints, snap_points
+from basuracero.geodata.streets import StreetGraph
 from tests.geodata.grid_helpers import grid_lonlat, haversine_m
 
 

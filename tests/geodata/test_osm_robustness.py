@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from shapely.geometry import box
 
-from geodata.osm import StreetsError, load_streets
-from geodata.osm_filter import OsmFileError
+from basuracero.geodata.osm import StreetsError, load_streets
+from basuracero.geodata.osm_filter import OsmFileError
 
 NODES = [
     (1, -79.0200, -8.0800),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geodata.sites import PointsError, read_points
+from basuracero.geodata.sites import PointsError, read_points
 
 GOOD = "id,lon,lat,demand_kg\nA,-79.02,-8.08,12.5\nB,-79.03,-8.09,7\n"
 

@@ -11,9 +11,9 @@ import pytest
 import shapely
 from numpy.typing import NDArray
 
-from geodata.sites import PointSet
-from geodata.snap import snap_points
-from geodata.streets import StreetGraph
+from basuracero.geodata.sites import PointSet
+from basuracero.geodata.snap import snap_points
+from basuracero.geodata.streets import StreetGraph
 
 
 def edge_between(graph: StreetGraph, u_osmid: int, v_osmid: int) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geodata.speeds import SpeedTable, SpeedTableError, parse_maxspeed
+from basuracero.geodata.speeds import SpeedTable, SpeedTableError, parse_maxspeed
 
 
 @pytest.mark.parametrize(

@@ -15,11 +15,11 @@ import pytest
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-import geodata.osm
-from geodata.boundary import read_boundary
-from geodata.osm import load_streets
-from geodata.speeds import SpeedTable
-from geodata.streets import StreetGraph
+import basuracero.geodata.osm
+from basuracero.geodata.boundary import read_boundary
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.speeds import SpeedTable
+from basuracero.geodata.streets import StreetGraph
 from tests.geodata.grid_helpers import grid_lonlat, haversine_m
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -327,7 +327,7 @@ def test_second_load_comes_from_the_cache_and_is_identical(
         raise AssertionError("graph rebuilt although it was cached")
 
     with monkeypatch.context() as patch:
-        patch.setattr(geodata.osm, "_build", no_build)
+        patch.setattr(basuracero.geodata.osm, "_build", no_build)
         second = load_streets(SYNTHETIC_GRID, cache_dir=tmp_path)
     assert_graphs_equal(first, second)
     assert first.summary() == second.summary()

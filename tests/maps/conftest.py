@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))  # headless_chrome helper
 
-from cli.demo_cmd import demo
-from cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
-from maps.day import DayView, build_day, vehicle_names
+from basuracero.cli.demo_cmd import demo
+from basuracero.cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from basuracero.maps.day import DayView, build_day, vehicle_names
 
 DATE = "2026-09-24"  # a Thursday in September: "setiembre" in es-PE
 

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import gpxpy
 import pypdf
 
-from maps.kpis import FUEL_L_PER_KM
+from basuracero.maps.kpis import FUEL_L_PER_KM
 
 REMOTE = re.compile(r"""<(?:script[^>]*\bsrc|link[^>]*\bhref)\s*=\s*["']?(?:https?:)?//""", re.I)
 

@@ -10,14 +10,14 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from maps import day_outputs
-from maps.basemap import OfflineError, check_offline
-from maps.coverage_map import ScheduleError, coverage_map_html, parse_days
-from maps.day import DayView
-from maps.day_outputs import OutputOptions, write_day
-from maps.directions import Instruction, bearing, describe, turn_action
-from maps.geo import latlon
-from maps.i18n import LOCALE_DIR, get_lang
+from basuracero.maps import day_outputs
+from basuracero.maps.basemap import OfflineError, check_offline
+from basuracero.maps.coverage_map import ScheduleError, coverage_map_html, parse_days
+from basuracero.maps.day import DayView
+from basuracero.maps.day_outputs import OutputOptions, write_day
+from basuracero.maps.directions import Instruction, bearing, describe, turn_action
+from basuracero.maps.geo import latlon
+from basuracero.maps.i18n import LOCALE_DIR, get_lang
 
 MAPS_DIR = Path(__file__).resolve().parents[2] / "maps"
 
@@ -144,7 +144,7 @@ def test_a_failure_leaves_the_folder_untouched(
 
 
 def test_diversion_rate_counts_what_avoids_the_landfill() -> None:
-    from maps.kpis import diversion_rate
+    from basuracero.maps.kpis import diversion_rate
 
     assert diversion_rate({"mixed": 850, "recyclables": 100, "organics": 50}) == 0.15
     assert diversion_rate({"mixed": 10}) == 0.0

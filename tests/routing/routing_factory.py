@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from routing.model import Depot, DisposalSite, Problem, Stop, Vehicle
+from basuracero.routing.model import Depot, DisposalSite, Problem, Stop, Vehicle
 
 SPEED_M_PER_S = 8
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import floyd_warshall
 
-from routing.model import Depot, DisposalSite, Load, Problem, Stop, Vehicle
+from basuracero.routing.model import Depot, DisposalSite, Load, Problem, Stop, Vehicle
 
 DRIVE_M_PER_S = 5  # deadheading speed
 COLLECT_M_PER_S = 1  # crew walking beside the truck

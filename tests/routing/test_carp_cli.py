@@ -6,16 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
+from shared_data import benchmarks_dir
 from typer.testing import CliRunner
 
-from cli.carp_cmd import app
-from routing.carp import read_carp
-from routing.carp_check import check_solution, solution_cost
+from basuracero.cli.carp_cmd import app
+from basuracero.routing.carp import read_carp
+from basuracero.routing.carp_check import check_solution, solution_cost
 
-GDB1 = Path("/work/shared/benchmarks/carp/gdb/gdb1.dat")
+GDB1 = benchmarks_dir() / "carp" / "gdb" / "gdb1.dat"
 
 
-@pytest.mark.skipif(not GDB1.exists(), reason="CARP benchmark files not present")
+@pytest.mark.skipif(
+    not GDB1.exists(), reason=f"CARP file not present: {GDB1} (set BASURACERO_BENCHMARKS_DIR)"
+)
 def test_gdb1_json_contract(tmp_path: Path) -> None:
     out = tmp_path / "gdb1.json"
     result = CliRunner().invoke(

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shared_data import benchmarks_dir
 
-from routing.carp import CarpError, parse_carp, read_carp
+from basuracero.routing.carp import CarpError, parse_carp, read_carp
 
-DATA = Path("/work/shared/benchmarks/carp")
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="CARP benchmark files not present")
+DATA = benchmarks_dir() / "carp"
+needs_data = pytest.mark.skipif(
+    not DATA.exists(), reason=f"CARP files not present in {DATA} (set BASURACERO_BENCHMARKS_DIR)"
+)
 
 SMALL = """ NOMBRE : tiny
  COMENTARIO : 10000 (cota superior)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing.carp import CarpInstance, Edge
-from routing.carp_check import check_solution, floyd_warshall
-from routing.carp_solver import CarpOptions, solve_carp
+from basuracero.routing.carp import CarpInstance, Edge
+from basuracero.routing.carp_check import check_solution, floyd_warshall
+from basuracero.routing.carp_solver import CarpOptions, solve_carp
 
 
 @st.composite

@@ -6,10 +6,10 @@ from typing import ClassVar
 
 import pytest
 
-from routing import carp_check
-from routing.carp import CarpInstance, Edge
-from routing.carp_check import check_solution, floyd_warshall, solution_cost
-from routing.carp_solver import CarpOptions, Reduction, solve_carp
+from basuracero.routing import carp_check
+from basuracero.routing.carp import CarpInstance, Edge
+from basuracero.routing.carp_check import check_solution, floyd_warshall, solution_cost
+from basuracero.routing.carp_solver import CarpOptions, Reduction, solve_carp
 
 FAST = {"time_limit_s": 5.0, "seed": 1, "pyvrp_iterations": 200, "ortools_solution_limit": 50}
 ENGINES = ["auto", "pyvrp", "ortools"]

@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 from routing_factory import problem
 
-from routing.check import check_plan
-from routing.model import Depot, DisposalSite, Load, Stop, TimeWindow, Vehicle
-from routing.plan import Plan, Unassigned
-from routing.schedule import schedule_route
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import Depot, DisposalSite, Load, Stop, TimeWindow, Vehicle
+from basuracero.routing.plan import Plan, Unassigned
+from basuracero.routing.schedule import schedule_route
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from routing.model import (
+from basuracero.routing.model import (
     Depot,
     DisposalSite,
     DriverBreak,

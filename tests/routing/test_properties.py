@@ -8,9 +8,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from routing_factory import problem, scatter
 
-from routing.check import check_plan
-from routing.model import Depot, DisposalSite, DriverBreak, Load, Stop, TimeWindow, Vehicle
-from routing.solver import SolveOptions, solve
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import (
+    Depot,
+    DisposalSite,
+    DriverBreak,
+    Load,
+    Stop,
+    TimeWindow,
+    Vehicle,
+)
+from basuracero.routing.solver import SolveOptions, solve
 
 HOUR = 3600
 STREAMS = ("mixed", "recyclables")

@@ -6,13 +6,13 @@ import random
 
 from routing_factory import problem, scatter
 
-from routing.check import check_plan
-from routing.model import Depot, DisposalSite, Load, Stop, Vehicle
-from routing.plan import Plan
-from routing.repair import feasible_prefix
-from routing.schedule import schedule_route
-from routing.screen import DROPPED_REQUIRED
-from routing.solver import SolveOptions, solve
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import Depot, DisposalSite, Load, Stop, Vehicle
+from basuracero.routing.plan import Plan
+from basuracero.routing.repair import feasible_prefix
+from basuracero.routing.schedule import schedule_route
+from basuracero.routing.screen import DROPPED_REQUIRED
+from basuracero.routing.solver import SolveOptions, solve
 
 HOUR = 3600
 

@@ -7,11 +7,19 @@ import random
 import pytest
 from routing_factory import problem, scatter
 
-from routing.check import check_plan
-from routing.model import Depot, DisposalSite, DriverBreak, Load, Stop, TimeWindow, Vehicle
-from routing.ortools_engine import OrtoolsModel
-from routing.screen import NO_STREAM, TOO_BIG, UNREACHABLE, compatibility, screen
-from routing.solver import Progress, SolveOptions, solve
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import (
+    Depot,
+    DisposalSite,
+    DriverBreak,
+    Load,
+    Stop,
+    TimeWindow,
+    Vehicle,
+)
+from basuracero.routing.ortools_engine import OrtoolsModel
+from basuracero.routing.screen import NO_STREAM, TOO_BIG, UNREACHABLE, compatibility, screen
+from basuracero.routing.solver import Progress, SolveOptions, solve
 
 HOUR = 3600
 
@@ -159,7 +167,7 @@ def test_warm_start_routes_reach_ortools_whole() -> None:
 def test_the_break_is_taken_on_the_way_not_by_parking_the_crew() -> None:
     """With a long shift the break could also be taken by waiting at the depot until its window
     opens; the scheduler takes it where it costs least: mid-route, home first."""
-    from routing.schedule import schedule_route
+    from basuracero.routing.schedule import schedule_route
 
     stops = [(Stop(f"s{i}", {"mixed": Load(kg=10)}, service_s=1800), (400 * i, 0))
              for i in range(1, 11)]
@@ -222,14 +230,14 @@ def test_plan_dict_schema() -> None:
 
 
 def test_short_budgets_use_a_shorter_late_acceptance_history() -> None:
-    from routing.pyvrp_engine import SHORT_HISTORY, search_params
+    from basuracero.routing.pyvrp_engine import SHORT_HISTORY, search_params
 
     default = search_params(3600.0).ils.history_length
     assert search_params(60.0).ils.history_length == SHORT_HISTORY < default
 
 
 def test_trip_past_the_daily_limit_keeps_the_stops_that_fit() -> None:
-    from routing.pyvrp_engine import _split_daily_limit
+    from basuracero.routing.pyvrp_engine import _split_daily_limit
 
     stops = [(Stop(f"s{i}", {"mixed": Load(kg=100)}), (100 * i, 0)) for i in range(5)]
     vehicle = Vehicle("T1", 200, "D", max_collected_kg=300)

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from street_factory import Street, best_single_tour_m, shortest_metres, street_problem
 
-from routing.check import check_plan
-from routing.model import DisposalSite, Load, Problem, ProblemError, TimeWindow, Vehicle
-from routing.plan import Plan, Unassigned
-from routing.schedule import schedule_route
-from routing.screen import UNREACHABLE
-from routing.solver import SolveOptions, solve
+from basuracero.routing.check import check_plan
+from basuracero.routing.model import DisposalSite, Load, Problem, ProblemError, TimeWindow, Vehicle
+from basuracero.routing.plan import Plan, Unassigned
+from basuracero.routing.schedule import schedule_route
+from basuracero.routing.screen import UNREACHABLE
+from basuracero.routing.solver import SolveOptions, solve
 
 HOUR = 3600
 TRUCK = Vehicle("T", capacity_kg=10_000, start_depot="D", cost_per_km=1.0)

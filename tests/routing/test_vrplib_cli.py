@@ -9,8 +9,8 @@ import numpy as np
 import vrplib
 from typer.testing import CliRunner
 
-from cli.vrplib_cmd import app
-from routing.vrplib_io import read_benchmark
+from basuracero.cli.vrplib_cmd import app
+from basuracero.routing.vrplib_io import read_benchmark
 
 CVRP = """NAME : tiny
 TYPE : CVRP

@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from routing.model import Depot, Load, Problem, ProblemError, Stop, Vehicle
-from routing.week import Rule, day_problem, parse_days, waste_days, week_templates
+from basuracero.routing.model import Depot, Load, Problem, ProblemError, Stop, Vehicle
+from basuracero.routing.week import Rule, day_problem, parse_days, waste_days, week_templates
 
 
 def test_parse_days() -> None:
