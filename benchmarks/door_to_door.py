@@ -25,8 +25,8 @@ import numpy as np
 from basuracero.geodata.arcs import COLLECTION_KMH, street_tasks
 from basuracero.geodata.boundary import read_boundary
 from basuracero.geodata.osm import load_streets
-from basuracero.geodata.scenario import StreetService, build_scenario
 from basuracero.geodata.sites import PointSet, read_points
+from basuracero.planning.scenario import StreetService, build_scenario
 from basuracero.routing.check import check_plan
 from basuracero.routing.model import DriverBreak, Vehicle
 from basuracero.routing.solver import SolveOptions, solve

@@ -10,29 +10,16 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from basuracero.errors import InputError
 from basuracero.geodata.boundary import BoundaryError, read_boundary
-from basuracero.geodata.matrix import MatrixError
-from basuracero.geodata.osm import StreetsError, load_streets
-from basuracero.geodata.osm_filter import OsmFileError
-from basuracero.geodata.scenario import ScenarioError
-from basuracero.geodata.sites import PointsError
-from basuracero.geodata.speeds import SpeedTable, SpeedTableError
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.speeds import SpeedTable
 from basuracero.geodata.streets import StreetGraph
-from basuracero.routing.model import ProblemError
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line: grep-able, parseable
 out = Console()
 
-INPUT_ERRORS = (
-    BoundaryError,
-    MatrixError,
-    OsmFileError,
-    PointsError,
-    ProblemError,
-    ScenarioError,
-    SpeedTableError,
-    StreetsError,
-)
+INPUT_ERRORS = (InputError,)  # every input error of every layer derives from it
 
 
 @contextmanager

@@ -16,24 +16,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from basuracero.cli.common import err, input_errors, out
-from basuracero.cli.plan_cmd import (
-    DEMO,
-    DEMO_DOOR_TO_DOOR,
-    load_scenario,
-    plan_document,
-    solve_scenario,
-    summary_table,
-)
-from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
+from basuracero.cli.plan_cmd import DEMO_AREA, summary_table
 from basuracero.maps.coverage_map import Schedule, ScheduleError, parse_days
-from basuracero.maps.day import build_day, vehicle_names
-from basuracero.maps.day_outputs import OutputOptions, output_steps, write_day
-from basuracero.maps.i18n import LANGUAGES, LOCAL_TZ, get_lang
+from basuracero.maps.day_outputs import OutputOptions
+from basuracero.maps.i18n import LANGUAGES, get_lang
+from basuracero.planning.day import DayRequest, read_fleet
+from basuracero.planning.demo import run_demo
+from basuracero.routing.solver import Progress as SolveProgress
 
 
 def _service_date(text: str | None) -> str:
     if text is None:
-        return datetime.now(LOCAL_TZ).date().isoformat()
+        return datetime.now(DEMO_AREA.tz).date().isoformat()
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
@@ -97,33 +91,33 @@ def demo(
         err.print(f"[bold red]error:[/] --days: {exc}", highlight=False)
         raise typer.Exit(2) from None
     when = _service_date(service_date)
-    fleet = DEMO / "fleet.toml"
-    # Door to door on the residential streets, and the market, hospital and schools as stops.
-    points, door = DEMO / "generators.csv", DEMO_DOOR_TO_DOOR
-    if corner_stops:
-        points, door = DEMO / "points.csv", None
-    with input_errors():
-        scenario = load_scenario(
-            DEMO / "streets.osm.pbf", points, DEMO / "sites.csv", fleet, DEFAULT_MAX_SNAP_M, door
-        )
-        plan = solve_scenario(scenario, time_limit, seed, quiet)
-    document = plan_document(scenario, plan, when)
-    language = get_lang(lang)
-    day = build_day(document, scenario, vehicle_names(fleet))
     options = OutputOptions(
         tiles=tiles, schedule=schedule, base_url=base_url, pdf=pdf,
-        fleet_size=len(scenario.problem.vehicles),
+        fleet_size=len(read_fleet(DEMO_AREA.fleet)),
     )  # fmt: skip
+    request = DayRequest(service_date=date.fromisoformat(when), time_limit_s=time_limit, seed=seed)
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("{task.fields[best]}"), MofNCompleteColumn(),
         console=err, disable=quiet, transient=True,
-    ) as bar:  # fmt: skip
-        task = bar.add_task("Escribiendo / writing", total=output_steps(day))
+    ) as bar, input_errors():  # fmt: skip
+        solving = bar.add_task("Planificando / planning", total=1.0, best="")
+        writing = bar.add_task("Escribiendo / writing", total=None, visible=False, best="")
 
-        def tick(label: str) -> None:
-            bar.update(task, advance=1, description=label)
+        def report(p: SolveProgress) -> None:
+            best = "" if p.best_cost is None else f"S/ {p.best_cost:,.0f}"
+            bar.update(solving, completed=p.fraction, description=p.phase, best=best)
 
-        kpis = write_day(day, language, out_dir, options, tick)
+        def start_writing(steps: int) -> None:
+            bar.update(solving, visible=False)
+            bar.update(writing, total=steps, visible=True)
+
+        result = run_demo(
+            DEMO_AREA, request, out_dir=out_dir, language=get_lang(lang), options=options,
+            corner_stops=corner_stops, on_progress=report, on_output_start=start_writing,
+            on_output=lambda label: bar.update(writing, advance=1, description=label),
+        )  # fmt: skip
+    plan, kpis = result.day_plan.plan, result.kpis
     out.print(summary_table(plan))
     out.print(kpi_table(kpis))
     out.print(

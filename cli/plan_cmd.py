@@ -3,62 +3,34 @@
 from __future__ import annotations
 
 import itertools
-import json
-import tomllib
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from basuracero.cli.common import err, input_errors, out
-from basuracero.data import demo_area
-from basuracero.geodata.door_to_door import DoorToDoor, street_places, street_service
-from basuracero.geodata.osm import load_streets
-from basuracero.geodata.scenario import (
-    Scenario,
-    ScenarioError,
-    build_scenario,
-    vehicles_from_config,
-)
-from basuracero.geodata.sites import PointSet, read_points
+from basuracero.data import DEMO_AREA as DEMO_AREA_ID
 from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
-from basuracero.routing.check import check_plan
-from basuracero.routing.model import ProblemError
+from basuracero.planning.area import bundled_areas
+from basuracero.planning.day import (
+    DayInputs,
+    DayRequest,
+    load_scenario,
+    plan_document,
+    solve_checked,
+    write_json,
+)
+from basuracero.planning.door_to_door import DoorToDoor
+from basuracero.planning.scenario import Scenario
+from basuracero.planning.week import plan_week, write_week_map
+from basuracero.routing.model import MIXED
 from basuracero.routing.plan import SERVICE_KINDS, Plan
 from basuracero.routing.solver import Progress as SolveProgress
-from basuracero.routing.solver import SolveOptions, solve
 
-DEMO = demo_area()
-
-
-DEMO_POPULATION = 12_175  # people served in the demo area (data/florencia-de-mora/README.md)
-DEMO_DOOR_TO_DOOR = DoorToDoor(DEMO / "boundary.geojson", population=DEMO_POPULATION)
-
-
-def load_scenario(
-    osm: Path,
-    points: Path | None,
-    sites: Path,
-    fleet: Path,
-    max_snap_m: float,
-    door_to_door: DoorToDoor | None = None,
-) -> Scenario:
-    """Read the inputs and build the routing problem (errors name file, id and field)."""
-    try:
-        config = tomllib.loads(fleet.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ScenarioError(f"{fleet}: cannot read fleet file: {exc}") from exc
-    vehicles = vehicles_from_config(config, str(fleet))
-    graph = load_streets(osm)
-    streets = street_service(graph, door_to_door) if door_to_door is not None else None
-    stops = read_points(points) if points is not None else PointSet([], np.zeros((0, 2)))
-    return build_scenario(
-        graph, stops, read_points(sites), vehicles, max_snap_m, streets=streets
-    )
+DEMO_AREA = bundled_areas()[DEMO_AREA_ID]
+DEMO = DEMO_AREA.folder
 
 
 def solve_scenario(
@@ -70,6 +42,8 @@ def solve_scenario(
     balance_weight: float = 0.0,
 ) -> Plan:
     """Solve with a progress bar; the plan returned has passed the independent checker."""
+    request = DayRequest(time_limit_s=time_limit_s, seed=seed, initial_routes=initial_routes,
+                         balance_weight=balance_weight)  # fmt: skip
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -85,50 +59,38 @@ def solve_scenario(
             best = "" if p.best_cost is None else f"S/ {p.best_cost:,.0f}"
             bar.update(task, completed=p.fraction, description=p.phase, best=best)
 
-        options = SolveOptions(
-            time_limit_s=time_limit_s,
-            seed=seed,
-            on_progress=report,
-            initial_routes=initial_routes,
-            balance_weight=balance_weight,
-        )
-        plan = solve(scenario.problem, options)
-    problems = check_plan(scenario.problem, plan)
-    if problems:  # the solver checks too; this is the last guard before anything is written
-        raise ProblemError("plan failed the checker: " + "; ".join(problems[:5]))
-    return scenario.complete(plan)
+        return solve_checked(scenario, request, report)
 
 
-def plan_document(scenario: Scenario, plan: Plan, service_date: str | None) -> dict[str, Any]:
-    """plan.json: the routing schema plus where each place is, for maps and the fleet service."""
-    document = plan.to_dict()
-    kinds = {d.id: "depot" for d in scenario.problem.depots}
-    kinds |= {s.id: s.kind for s in scenario.problem.sites}
-    document["places"] = {
-        pid: {
-            "lon": round(float(lon), 7),
-            "lat": round(float(lat), 7),
-            "kind": kinds.get(pid, "stop"),
-            "name": scenario.names.get(pid, ""),
-        }
-        for pid, (lon, lat) in zip(
-            scenario.snapped.ids, scenario.snapped.lonlat.tolist(), strict=True
-        )
-    }
-    document["places"] |= street_places(scenario)
-    document["date"] = service_date
-    document["generated_at"] = (
-        datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
-    document["attribution"] = "© OpenStreetMap contributors"
-    return document
-
-
-def write_json(document: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+def _plan_week(
+    scenario: Scenario,
+    schedule: Path,
+    week_of: date,
+    time_limit: float,
+    seed: int,
+    quiet: bool,
+    coverage: Path | None,
+    out_file: Path,
+) -> None:
+    result = plan_week(
+        scenario, schedule, week_of, DayRequest(time_limit_s=time_limit, seed=seed),
+        solver=lambda sc: solve_scenario(sc, time_limit, seed, quiet),
+        views_of=MIXED if coverage is not None else None,
+    )  # fmt: skip
+    if coverage is not None and result.views:
+        write_week_map(result.views, coverage)
+    write_json(result.document, out_file)
+    table = Table(title="Semana / week")
+    for column in ("Residuo", "Días", "Paradas y calles", "Camiones", "kg", "km", "S/"):
+        table.add_column(column)
+    for row in result.rows:
+        table.add_row(row.stream, ", ".join(row.days), str(row.jobs), str(row.trucks),
+                      f"{row.kg:,}", f"{row.km:,.1f}", f"{row.cost:,.0f}")  # fmt: skip
+    out.print(table)
+    rate = result.document["kpis"]["diversion_rate"]
+    if rate is not None:
+        out.print(f"Tasa de valorización / diversion rate: {rate:.1%} of the week's kg")
+    out.print(f"Semana verificada / checked week → {out_file}")
 
 
 def hhmm(seconds: int) -> str:
@@ -230,21 +192,17 @@ def plan(
         raise typer.Exit(2)
     stops_file = None if no_points else points
     if points is None and door is None:  # the demo: its streets door to door, generators as stops
-        stops_file, door = DEMO / "generators.csv", DEMO_DOOR_TO_DOOR
+        stops_file, door = DEMO_AREA.points, DEMO_AREA.door_to_door
+    inputs = DayInputs(streets=osm, sites=sites, fleet=fleet, points=stops_file,
+                       door_to_door=door, max_snap_m=max_snap_m)  # fmt: skip
     if week:
-        from basuracero.cli.week_cmd import plan_week
-
         with input_errors():
-            scenario = load_scenario(osm, stops_file, sites, fleet, max_snap_m, door)
+            scenario = load_scenario(inputs)
             week_of = date.fromisoformat(service_date) if service_date else date.today()
-            document = plan_week(
-                scenario, schedule, week_of, time_limit, seed, quiet, coverage=coverage
-            )
-        write_json(document, out_file)
-        out.print(f"Semana verificada / checked week → {out_file}")
+            _plan_week(scenario, schedule, week_of, time_limit, seed, quiet, coverage, out_file)
         return
     with input_errors():
-        scenario = load_scenario(osm, stops_file, sites, fleet, max_snap_m, door)
+        scenario = load_scenario(inputs)
         result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
     write_json(plan_document(scenario, result, service_date), out_file)
     out.print(summary_table(result))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from basuracero.errors import InputError
+
 KNOT_MPS = 0.514444
 MAX_FUTURE = timedelta(minutes=10)  # phone clocks drift; beyond this the time is wrong
 OLDEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -21,7 +23,7 @@ IMPOSSIBLE_SPEED_MPS = 50.0  # 180 km/h: no refuse truck in town
 _MS_THRESHOLD = 10_000_000_000  # epoch values above this are milliseconds (after 2286 in s)
 
 
-class PingError(ValueError):
+class PingError(InputError):
     """One ping refused: which field, what value, why."""
 
     def __init__(self, field: str, value: Any, reason: str) -> None:

@@ -8,10 +8,12 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from basuracero.errors import InputError
+
 WGS84 = "EPSG:4326"
 
 
-class BoundaryError(ValueError):
+class BoundaryError(InputError):
     """The boundary file or selector does not give a usable polygon."""
 
 

@@ -20,13 +20,14 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from shapely.geometry import LineString
 from shapely.ops import substring
 
+from basuracero.errors import InputError
 from basuracero.geodata import shortest
 from basuracero.geodata.attach import INF, point_matrix
 from basuracero.geodata.snap import SnappedPoints
 from basuracero.geodata.streets import StreetGraph
 
 
-class MatrixError(ValueError):
+class MatrixError(InputError):
     """A matrix cannot be built from these inputs."""
 
 

@@ -23,6 +23,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from basuracero.errors import InputError
 from basuracero.geodata.osm_filter import BBox, OsmFileError, check_osm_path, write_drivable_xml
 from basuracero.geodata.speeds import SpeedTable
 from basuracero.geodata.streets import CACHE_FORMAT, LoadReport, StreetGraph
@@ -34,7 +35,7 @@ _BBOX_MARGIN_DEG = 0.02
 _SIMPLIFY_KEEP = ["name", "highway", "maxspeed", "oneway"]
 
 
-class StreetsError(ValueError):
+class StreetsError(InputError):
     """No usable street network could be built."""
 
 

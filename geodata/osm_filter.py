@@ -13,6 +13,8 @@ from pathlib import Path
 
 import osmium
 
+from basuracero.errors import InputError
+
 # Most specific tag first: a truck (hgv) permission overrides a general motor-vehicle one.
 _ACCESS_KEYS = ("hgv", "motor_vehicle", "motorcar", "vehicle", "access")
 _NO_ACCESS = {"no", "private", "agricultural", "forestry", "delivery_no"}
@@ -21,7 +23,7 @@ _EXCLUDED_SERVICE = {"emergency_access"}
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".xml", ".osm.xml")
 
 
-class OsmFileError(ValueError):
+class OsmFileError(InputError):
     """The OSM file is missing, of an unknown kind or unreadable."""
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from basuracero.errors import InputError
+
 REQUIRED_COLUMNS = ("id", "lon", "lat")
 _MAX_LISTED = 25
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip")
@@ -35,7 +37,7 @@ class PointProblem:
         return f"{who}, field {self.field!r} = {self.value!r}: {self.message}"
 
 
-class PointsError(ValueError):
+class PointsError(InputError):
     """A points file was refused; ``problems`` lists every bad value found."""
 
     def __init__(self, path: Path, problems: list[PointProblem]) -> None:

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from basuracero.errors import InputError
+
 DEFAULT_SPEEDS_FILE = Path(str(files(__package__).joinpath("truck_speeds.toml")))
 
 _MAXSPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*$", re.IGNORECASE)
 
 
-class SpeedTableError(ValueError):
+class SpeedTableError(InputError):
     """The speed table file is malformed."""
 
 

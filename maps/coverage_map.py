@@ -20,6 +20,7 @@ from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from basuracero.errors import InputError
 from basuracero.maps.basemap import legend, new_map, render, street_background, swatch_line
 from basuracero.maps.day import DayView, RouteView, edge_lonlat, physical_edge
 from basuracero.maps.geo import bounds_latlon
@@ -38,7 +39,7 @@ _DAY_WORDS = {
 LastServed = Mapping[int | str, datetime]  # street edge id or street name -> UTC time
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InputError):
     """A collection-days text we cannot read."""
 
 

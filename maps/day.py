@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from basuracero.geodata.matrix import LegStep
-from basuracero.geodata.scenario import Scenario
 from basuracero.geodata.streets import StreetGraph
 from basuracero.maps.directions import Instruction, directions
+from basuracero.planning.scenario import Scenario
 from basuracero.routing.plan import SERVICE_KINDS
 
 ATTRIBUTION = "© OpenStreetMap contributors"

@@ -19,6 +19,8 @@ from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
+from basuracero.errors import InputError
+
 LOCALE_DIR = Path(str(files(__package__).joinpath("locale")))
 DOMAIN = "basuracero"
 LANGUAGES = {"es": "es_PE", "en": "en"}
@@ -26,7 +28,7 @@ LOCAL_TZ = ZoneInfo("America/Lima")
 ALL_WEEK = frozenset(range(1, 8))
 
 
-class LanguageError(ValueError):
+class LanguageError(InputError):
     """A language we have no catalogue for."""
 
 

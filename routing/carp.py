@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse.csgraph import csgraph_from_dense, dijkstra
 
+from basuracero.errors import InputError
+
 _EDGE = re.compile(
     r"^\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*coste\s+(\d+)(?:\.0*)?(?:\s+demanda\s+(\d+)(?:\.0*)?)?\s*$",
     re.IGNORECASE,
@@ -38,7 +40,7 @@ _INT = re.compile(r"^(\d+)(?:\.0*)?$")
 _LISTS = {"LISTA_ARISTAS_REQ": "req", "LISTA_ARISTAS_NOREQ": "noreq"}
 
 
-class CarpError(ValueError):
+class CarpError(InputError):
     """Invalid CARP instance; the message names the file and, when it applies, the line."""
 
 

@@ -16,12 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from basuracero.errors import InputError
+
 DAY_S = 86_400
 SITE_KINDS = ("landfill", "transfer", "recycling", "compost")
 MIXED = "mixed"
 
 
-class ProblemError(ValueError):
+class ProblemError(InputError):
     """Invalid problem data; the message names the object and the field."""
 
 

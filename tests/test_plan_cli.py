@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from basuracero.cli import app
-from basuracero.cli.plan_cmd import DEMO, load_scenario, solve_scenario
-from basuracero.geodata.scenario import ScenarioError, sites_from_points
+from basuracero.cli.plan_cmd import DEMO, solve_scenario
 from basuracero.geodata.sites import read_points
+from basuracero.planning.day import DayInputs, load_scenario
+from basuracero.planning.scenario import ScenarioError, sites_from_points
 from basuracero.routing.check import check_plan
 
 runner = CliRunner()
@@ -24,13 +25,10 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def demo_scenario(max_snap_m: float = 60.0):
-    return load_scenario(
-        DEMO / "streets.osm.pbf",
-        DEMO / "points.csv",
-        DEMO / "sites.csv",
-        DEMO / "fleet.toml",
-        max_snap_m,
-    )
+    return load_scenario(DayInputs(
+        streets=DEMO / "streets.osm.pbf", points=DEMO / "points.csv", sites=DEMO / "sites.csv",
+        fleet=DEMO / "fleet.toml", max_snap_m=max_snap_m,
+    ))  # fmt: skip
 
 
 def test_demo_plan_json(tmp_path: Path) -> None:

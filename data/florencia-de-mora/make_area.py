@@ -18,11 +18,11 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from geodata.boundary import read_boundary
-from geodata.matrix import travel_matrix
-from geodata.osm import load_streets
-from geodata.sites import read_points
-from geodata.snap import snap_points
+from basuracero.geodata.boundary import read_boundary
+from basuracero.geodata.matrix import travel_matrix
+from basuracero.geodata.osm import load_streets
+from basuracero.geodata.sites import read_points
+from basuracero.geodata.snap import snap_points
 
 HERE = Path(__file__).resolve().parent
 

@@ -17,13 +17,14 @@ from pydantic import SecretStr
 from shapely.geometry import LineString
 
 from basuracero.api.progress import places_from_snapped
-from basuracero.cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from basuracero.cli.plan_cmd import DEMO, solve_scenario
 from basuracero.fleet.matching import Matcher, Traversal
 from basuracero.fleet.progress import StopPlace, local_moment, missed_rows, passes, route_progress
 from basuracero.fleet.settings import Settings
 from basuracero.fleet.simulate import track_along
-from basuracero.geodata.scenario import Scenario
 from basuracero.geodata.sites import read_points
+from basuracero.planning.day import DayInputs, load_scenario, plan_document
+from basuracero.planning.scenario import Scenario
 from basuracero.service import create_app
 
 DAY = date(2026, 11, 20)
@@ -36,9 +37,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, dict, Mat
     import os
 
     os.environ["BASURACERO_CACHE_DIR"] = str(cache)
-    scenario = load_scenario(
-        DEMO / "streets.osm.pbf", DEMO / "points.csv", DEMO / "sites.csv", DEMO / "fleet.toml", 60
-    )
+    scenario = load_scenario(DayInputs(
+        streets=DEMO / "streets.osm.pbf", points=DEMO / "points.csv", sites=DEMO / "sites.csv",
+        fleet=DEMO / "fleet.toml", max_snap_m=60,
+    ))  # fmt: skip
     problem = scenario.problem
     keep = len(problem.depots) + len(problem.sites) + 40
     scenario.problem = replace(

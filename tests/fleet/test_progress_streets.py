@@ -13,12 +13,13 @@ import shapely
 from shapely.geometry import LineString
 
 from basuracero.api.progress import stop_places
-from basuracero.cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from basuracero.cli.plan_cmd import DEMO, solve_scenario
 from basuracero.fleet.matching import Matcher
 from basuracero.fleet.progress import local_moment, route_progress
 from basuracero.fleet.simulate import track_along
-from basuracero.geodata.door_to_door import DoorToDoor
-from basuracero.geodata.scenario import Scenario
+from basuracero.planning.day import DayInputs, load_scenario, plan_document
+from basuracero.planning.door_to_door import DoorToDoor
+from basuracero.planning.scenario import Scenario
 
 DAY = date(2026, 11, 23)
 
@@ -37,10 +38,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, dict, Mat
     folder = tmp_path_factory.mktemp("d2d")
     mp = pytest.MonkeyPatch()
     mp.setenv("BASURACERO_CACHE_DIR", str(folder / "cache"))
-    scenario = load_scenario(
-        DEMO / "streets.osm.pbf", None, DEMO / "sites.csv", DEMO / "fleet.toml", 60,
-        DoorToDoor(area_file(folder), kg_per_m=0.3),
-    )  # fmt: skip
+    scenario = load_scenario(DayInputs(
+        streets=DEMO / "streets.osm.pbf", sites=DEMO / "sites.csv", fleet=DEMO / "fleet.toml",
+        max_snap_m=60, door_to_door=DoorToDoor(area_file(folder), kg_per_m=0.3),
+    ))  # fmt: skip
     mp.undo()
     plan = plan_document(scenario, solve_scenario(scenario, 2, 1, quiet=True), DAY.isoformat())
     return scenario, plan, Matcher(scenario.graph, folder / "ubodt")

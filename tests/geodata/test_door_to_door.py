@@ -7,11 +7,11 @@ import pytest
 import shapely
 
 from basuracero.geodata.arcs import service_matrix, street_tasks
-from basuracero.geodata.door_to_door import DoorToDoor, street_places, street_service
-from basuracero.geodata.scenario import StreetService, build_scenario
 from basuracero.geodata.sites import PointSet
 from basuracero.geodata.snap import snap_points
 from basuracero.geodata.streets import StreetGraph
+from basuracero.planning.door_to_door import DoorToDoor, street_places, street_service
+from basuracero.planning.scenario import StreetService, build_scenario
 from basuracero.routing.check import check_plan
 from basuracero.routing.model import Vehicle
 from basuracero.routing.solver import SolveOptions, solve

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))  # headless_chrome helper
 
 from basuracero.cli.demo_cmd import demo
-from basuracero.cli.plan_cmd import DEMO, load_scenario, plan_document, solve_scenario
+from basuracero.cli.plan_cmd import DEMO, solve_scenario
 from basuracero.maps.day import DayView, build_day, vehicle_names
+from basuracero.planning.day import DayInputs, load_scenario, plan_document
 
 DATE = "2026-09-24"  # a Thursday in September: "setiembre" in es-PE
 
@@ -43,9 +44,10 @@ def demo_out(tmp_path_factory: pytest.TempPathFactory, maps_cache: Path) -> Path
 def demo_day(maps_cache: Path) -> DayView:
     mp = pytest.MonkeyPatch()
     mp.setenv("BASURACERO_CACHE_DIR", str(maps_cache))
-    scenario = load_scenario(
-        DEMO / "streets.osm.pbf", DEMO / "points.csv", DEMO / "sites.csv", DEMO / "fleet.toml", 60
-    )
+    scenario = load_scenario(DayInputs(
+        streets=DEMO / "streets.osm.pbf", points=DEMO / "points.csv", sites=DEMO / "sites.csv",
+        fleet=DEMO / "fleet.toml", max_snap_m=60,
+    ))  # fmt: skip
     plan = solve_scenario(scenario, 2, 0, quiet=True)
     mp.undo()
     return build_day(

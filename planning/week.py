@@ -1,9 +1,10 @@
-"""``basuracero plan --week``: the seven days from a weekly schedule, one plan per distinct day."""
+"""The week: one plan per stream and set of stops from a weekly schedule (``plan --week``)."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from rich.table import Table
 
-from basuracero.cli.common import out
-from basuracero.cli.plan_cmd import plan_document, solve_scenario
-from basuracero.geodata.scenario import Scenario, ScenarioError
 from basuracero.maps.kpis import diversion_rate
+from basuracero.planning.day import DayRequest, plan_document, solve_checked
+from basuracero.planning.scenario import Scenario, ScenarioError
 from basuracero.routing.model import MIXED, Load
-from basuracero.routing.plan import SERVICE_KINDS
+from basuracero.routing.plan import SERVICE_KINDS, Plan
 from basuracero.routing.week import DAY_NAMES_ES, Rule, day_problem, parse_days, week_templates
 
 
@@ -74,34 +73,55 @@ def read_schedule(
     return rules, daily, overrides
 
 
+@dataclass(frozen=True)
+class WeekRow:
+    """One template of the week, as the summary table shows it."""
+
+    stream: str
+    days: list[str]
+    jobs: int
+    trucks: int
+    kg: int
+    km: float
+    cost: float
+
+
+@dataclass
+class WeekPlan:
+    """week.json, its summary rows and (for the public weekly map) each day set's plan view."""
+
+    document: dict[str, Any]
+    rows: list[WeekRow] = field(default_factory=list)
+    views: list[tuple[frozenset[int], Any]] = field(default_factory=list)
+
+
 def plan_week(
     scenario: Scenario,
     schedule: Path,
     week_of: date,
-    time_limit_s: float,
-    seed: int,
-    quiet: bool,
-    coverage: Path | None = None,
-    stream: str = MIXED,
-) -> dict[str, Any]:
+    request: DayRequest,
+    *,
+    solver: Callable[[Scenario], Plan] | None = None,
+    views_of: str | None = None,
+) -> WeekPlan:
     """week.json: one plan per stream and set of stops, and which dates use which plans.
 
     Each plan repeats unchanged on all its days, so every street keeps its truck and its hour.
+    ``views_of`` names the stream whose day views are kept for the public weekly map;
+    ``solver`` lets the CLI show its progress bar (default: :func:`solve_checked`).
     """
+    solve = solver or (lambda sc: solve_checked(sc, request))
     rules, daily, overrides = read_schedule(schedule, scenario)
     base = scenario.problem
     vehicles = [replace(v, streams=overrides.get(v.id, v.streams)) for v in base.vehicles]
     templates = week_templates(replace(base, vehicles=vehicles), rules, daily)
     monday = week_of - timedelta(days=week_of.weekday())
     document: dict[str, Any] = {"week_of": monday.isoformat(), "templates": [], "days": {}}
-    table = Table(title="Semana / week")
-    for column in ("Residuo", "Días", "Paradas y calles", "Camiones", "kg", "km", "S/"):
-        table.add_column(column)
+    result = WeekPlan(document)
     week_kg: dict[str, int] = {}
-    views: list[tuple[frozenset[int], Any]] = []
     for template in templates:
         scenario.problem = template.problem
-        plan = solve_scenario(scenario, time_limit_s, seed, quiet)
+        plan = solve(scenario)
         first = monday + timedelta(days=min(template.days) - 1)
         plan_doc = plan_document(scenario, plan, first.isoformat())
         names = [DAY_NAMES_ES[d - 1] for d in sorted(template.days)]
@@ -114,10 +134,10 @@ def plan_week(
             }
         )
         index = len(document["templates"]) - 1
-        if coverage is not None and template.stream == stream:
+        if views_of == template.stream:
             from basuracero.maps.day import build_day
 
-            views.append((template.days, build_day(plan_doc, scenario)))
+            result.views.append((template.days, build_day(plan_doc, scenario)))
         for d in sorted(template.days):
             document["days"].setdefault((monday + timedelta(days=d - 1)).isoformat(), []).append(
                 index
@@ -132,28 +152,17 @@ def plan_week(
             due = day_problem(base, stream_rules, daily, day)
             served_kg = sum(s.kg for s in due.stops if s.id in served) if due else 0
             week_kg[template.stream] = week_kg.get(template.stream, 0) + served_kg
-        table.add_row(
-            template.stream,
-            ", ".join(names),
-            str(len(template.problem.jobs)),  # a street counts once, not per direction
-            str(len(plan.routes)),
-            f"{kg:,}",
-            f"{plan.distance_m / 1000:,.1f}",
-            f"{plan.cost:,.0f}",
-        )
+        result.rows.append(WeekRow(
+            template.stream, names, len(template.problem.jobs),  # a street counts once
+            len(plan.routes), kg, plan.distance_m / 1000, plan.cost,
+        ))  # fmt: skip
     scenario.problem = base
     document["kpis"] = {
         "kg_by_stream": dict(sorted(week_kg.items())),
         "diversion_rate": diversion_rate(week_kg),
         "note": "kg collected in the week by the planned routes, each day with its own waste",
     }
-    if coverage is not None and views:
-        write_week_map(views, coverage)
-    out.print(table)
-    rate = document["kpis"]["diversion_rate"]
-    if rate is not None:
-        out.print(f"Tasa de valorización / diversion rate: {rate:.1%} of the week's kg")
-    return document
+    return result
 
 
 def write_week_map(views: list[tuple[frozenset[int], Any]], path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from basuracero.errors import InputError
 from basuracero.geodata.arcs import (
     COLLECTION_KMH,
     Direction,
@@ -45,7 +46,7 @@ from basuracero.routing.plan import Plan, Unassigned
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A stop, site or vehicle attribute cannot be used; the message names where and what."""
 
 
@@ -78,6 +79,7 @@ class Scenario:
     names: dict[str, str]  # place id -> human name (street or site name)
     unsnapped: list[Unsnapped]
     streets: dict[str, Direction] = field(default_factory=dict)
+    carry_over_missing: list[str] = field(default_factory=list)  # carried jobs not in today
 
     def lonlat_of(self, ids: Sequence[str]) -> np.ndarray:
         """WGS84 position of stops and places; a door-to-door street is at its middle."""

@@ -14,8 +14,8 @@ from typing import Any
 
 from basuracero.geodata.arcs import street_tasks
 from basuracero.geodata.boundary import read_boundary
-from basuracero.geodata.scenario import Scenario, ScenarioError, StreetService
 from basuracero.geodata.streets import StreetGraph
+from basuracero.planning.scenario import Scenario, ScenarioError, StreetService
 
 
 @dataclass(frozen=True)
