@@ -1,4 +1,4 @@
-"""The Basura Cero fleet service (FastAPI): devices, GPS pings, plans and live positions.
+"""The Basura Cero service (FastAPI): areas, devices, GPS pings, plans, plan jobs, progress.
 
 Run it with ``basuracero serve``; OpenAPI documentation is at ``/docs``.
 """
@@ -12,21 +12,30 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from basuracero.api import coverage, devices, errors, pings, plans, progress
+from basuracero.api import areas, coverage, devices, errors, pings, plan_jobs, plans, progress
 from basuracero.api.limits import BodyLimit, InFlight
+from basuracero.fleet.job_store import JobStore
 from basuracero.fleet.settings import Settings
 from basuracero.fleet.store import Store
+from basuracero.jobs.service_queue import JobQueue
+from basuracero.jobs.worker import load_areas
+from basuracero.planning.area import default_area_id
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and store."""
     settings = settings or Settings()
+    served = load_areas(settings)  # a bad area folder stops the start-up, naming the file
     own_store = store is None
     store = store or Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    jobs = JobStore(store)
+    queue = JobQueue(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        queue.resume(len(jobs.unfinished()))
         yield
+        queue.close()
         if own_store:
             store.close()
 
@@ -39,12 +48,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.areas = served
+    app.state.default_area = default_area_id(served, settings.default_area)
+    app.state.jobs = jobs
+    app.state.job_queue = queue
     app.state.inflight = InFlight(settings.max_inflight_per_device)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(areas.router)
     app.include_router(devices.router)
     app.include_router(pings.router)
     app.include_router(plans.router)
+    app.include_router(plan_jobs.router)
     app.include_router(progress.router)
     app.include_router(coverage.router)
     app.mount("/static", StaticFiles(directory=coverage.STATIC), name="static")

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from basuracero.api.areas import area_or_422
 from basuracero.api.auth import require_admin
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
@@ -20,12 +21,16 @@ router = APIRouter(tags=["devices"])
 class DeviceIn(BaseModel):
     name: str = Field(..., min_length=1, max_length=200)
     vehicle: str | None = Field(None, max_length=200)
+    area: str | None = Field(
+        None, max_length=64, description="Service area (default: the deployment's)."
+    )
 
 
 class DeviceCreated(BaseModel):
     id: int
     name: str
     vehicle: str | None
+    area: str | None
     token: str = Field(..., description="Shown once; store it in the phone's app.")
 
 
@@ -33,6 +38,7 @@ class DeviceOut(BaseModel):
     id: int
     name: str
     vehicle: str | None
+    area: str | None = None
 
 
 def _store(request: Request) -> Store:
@@ -47,8 +53,11 @@ def _store(request: Request) -> Store:
 )
 def create_device(body: DeviceIn, request: Request) -> DeviceCreated:
     """Register a phone or GPS unit; the answer carries its token (shown only this once)."""
-    device, token = _store(request).create_device(body.name.strip(), body.vehicle)
-    return DeviceCreated(id=device.id, name=device.name, vehicle=device.vehicle, token=token)
+    area = area_or_422(request, body.area)
+    device, token = _store(request).create_device(body.name.strip(), body.vehicle, area.id)
+    return DeviceCreated(
+        id=device.id, name=device.name, vehicle=device.vehicle, area=device.area, token=token
+    )
 
 
 @router.get(

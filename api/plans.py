@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from basuracero.api.areas import area_or_422
 from basuracero.api.auth import require_admin
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import DeviceRef, RowId
@@ -17,7 +18,10 @@ router = APIRouter(tags=["plans"])
 
 
 class PlanIn(BaseModel):
-    date: dt.date = Field(..., description="Service date (YYYY-MM-DD), America/Lima.")
+    date: dt.date = Field(..., description="Service date (YYYY-MM-DD) in the area's time zone.")
+    area: str | None = Field(
+        None, max_length=64, description="Service area (default: the deployment's)."
+    )
     name: str | None = Field(None, max_length=200)
     plan: dict[str, Any] = Field(..., description="A plan.json as `basuracero plan` writes it.")
     assignments: dict[str, DeviceRef] = Field(
@@ -69,8 +73,9 @@ def _check_assignments(store: Store, plan: dict[str, Any], mapping: dict[str, in
 )
 def create_plan(body: PlanIn, request: Request) -> PlanCreated:
     store = _store(request)
+    area = area_or_422(request, body.area)
     _check_assignments(store, body.plan, body.assignments)
-    plan_id = store.save_plan(body.date.isoformat(), body.plan, body.name)
+    plan_id = store.save_plan(body.date.isoformat(), body.plan, body.name, area.id)
     store.assign(plan_id, body.assignments)
     return PlanCreated(id=plan_id)
 
@@ -89,9 +94,14 @@ def set_assignments(
 
 
 @router.get("/api/v1/plans")
-def list_plans(request: Request, date: dt.date | None = None) -> dict[str, Any]:
-    """Public: plans, optionally of one service date."""
-    return {"plans": _store(request).list_plans(date.isoformat() if date else None)}
+def list_plans(
+    request: Request,
+    date: dt.date | None = None,
+    area: str | None = Query(None, max_length=64),
+) -> dict[str, Any]:
+    """Public: plans, optionally of one service date and/or one area."""
+    when = date.isoformat() if date else None
+    return {"plans": _store(request).list_plans(when, area)}
 
 
 @router.get("/api/v1/plans/{plan_id}")

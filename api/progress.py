@@ -15,6 +15,7 @@ import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from basuracero.api.areas import area_of_plan
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
 from basuracero.fleet.matching import Matcher
@@ -101,9 +102,10 @@ def compute(request: Request, plan_id: int, at: str | None) -> tuple[dict[str, A
             409, "this plan has no 'places' (write it with basuracero plan)", field="plan.places"
         )
     service_date = date.fromisoformat(saved["date"])
-    streets = streets_for(Path(request.app.state.settings.streets_file))
+    area = area_of_plan(request, saved)
+    streets = streets_for(area.streets)
     where = stop_places(streets.graph, places)
-    day_start = local_moment(service_date, 0)
+    day_start = local_moment(service_date, 0, area.tz)
     reports = []
     for route in document.get("routes", []):
         vehicle = route.get("vehicle_id")
@@ -128,9 +130,11 @@ def compute(request: Request, plan_id: int, at: str | None) -> tuple[dict[str, A
                 traversals = streets.matcher.match(lonlat, stamps)
                 fixes = streets.graph.to_xy(lonlat)
         reports.append(
-            route_progress(route, service_date, where, traversals, now, device_id, fixes, stamps)
+            route_progress(
+                route, service_date, where, traversals, now, device_id, fixes, stamps, tz=area.tz
+            )
         )
-    return {"plan": saved, "now": now, "places": places}, reports
+    return {"plan": saved, "now": now, "places": places, "area": area}, reports
 
 
 @router.get("/api/v1/plans/{plan_id}/progress")
@@ -141,7 +145,7 @@ def progress(
 ) -> dict[str, Any]:
     """Public: per route, which stops were served (when), missed, or are pending (with ETA)."""
     context, reports = compute(request, plan_id, at)
-    graph = streets_for(Path(request.app.state.settings.streets_file)).graph
+    graph = streets_for(context["area"].streets).graph
     last: dict[str, datetime] = {}
     for report in reports:
         for edge, moment in report.edges_driven.items():

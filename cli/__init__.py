@@ -18,6 +18,7 @@ geo_cmds.register(app)
 app.command("demo")(demo_cmd.demo)
 app.command("plan")(plan_cmd.plan)
 app.command("serve")(serve_cmd.serve)
+app.command("worker")(serve_cmd.worker)
 app.add_typer(carp_cmd.app, name="carp", help="Instancias CARP (arc routing).")
 app.add_typer(vrplib_cmd.app, name="vrplib", help="Instancias VRPLIB/Solomon (standard instances).")
 

@@ -204,7 +204,8 @@ def plan(
     with input_errors():
         scenario = load_scenario(inputs)
         result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
-    write_json(plan_document(scenario, result, service_date), out_file)
+    document = plan_document(scenario, result, service_date, timezone=DEMO_AREA.timezone)
+    write_json(document, out_file)
     out.print(summary_table(result))
     served = sum(len(r.stop_ids) for r in result.routes)
     streets = sum(v.kind == "street" for r in result.routes for v in r.visits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from pathlib import Path
 
 import typer
 
@@ -29,13 +30,23 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Web server processes."),
+    areas: Path | None = typer.Option(
+        None, "--areas", help="Folder of service areas (default: every bundled area)."
+    ),
+    broker: str | None = typer.Option(
+        None, "--broker", help="Job broker (redis://...); default: jobs run in-process."
+    ),
 ) -> None:
-    """Servicio de flota: pings GPS, planes y posiciones (fleet service, docs at /docs)."""
+    """Servicio: GPS, planes, trabajos de planificación y avance (service, docs at /docs)."""
     import uvicorn
 
     if db is not None:
         os.environ["BASURACERO_DATABASE_URL"] = db
+    if areas is not None:
+        os.environ["BASURACERO_AREAS_DIR"] = str(areas.resolve())
+    if broker is not None:
+        os.environ["BASURACERO_BROKER_URL"] = broker
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(
         "basuracero.service:create_app",
@@ -56,3 +67,28 @@ def _log_config() -> dict:
         for name, handler in LOGGING_CONFIG["handlers"].items()
     }
     return config
+
+
+def worker(
+    broker: str | None = typer.Option(
+        None, "--broker", help="Job broker URL (redis://HOST:6379/0); default: the SQLite queue."
+    ),
+    db: str | None = typer.Option(None, "--db", help="Database URL shared with the service."),
+    concurrency: int = typer.Option(1, "--concurrency", min=1, max=64, help="Jobs at once."),
+    areas: Path | None = typer.Option(
+        None, "--areas", help="Folder of service areas (default: every bundled area)."
+    ),
+) -> None:
+    """Trabajador: hace los planes pedidos al servicio (runs plan jobs; any number of machines)."""
+    from basuracero.errors import InputError
+    from basuracero.fleet.settings import Settings
+    from basuracero.jobs.worker import worker_main
+
+    given = {"broker_url": broker, "database_url": db, "worker_concurrency": concurrency,
+             "areas_dir": None if areas is None else str(areas.resolve())}  # fmt: skip
+    try:
+        settings = Settings(**{k: v for k, v in given.items() if v is not None})
+        worker_main(settings)
+    except InputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None

@@ -30,7 +30,7 @@ class PingError(InputError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"field {field!r} = {value!r}: {reason}")
+        super().__init__(f"field {field!r} = {value!r}: {reason}", field=field)
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
 from basuracero.fleet.matching import Traversal
 
-LOCAL = ZoneInfo("America/Lima")
 PASS_TOLERANCE_M = 25.0  # GPS and matching error along the street
 NEAR_M = 20.0  # a raw fix this close to a stop also counts: trucks turn round inside a block,
 # a spike the street matcher smooths away
@@ -94,9 +92,9 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def local_moment(service_date: date, seconds: int) -> datetime:
-    """Plan times are seconds after local midnight of the service date."""
-    midnight = datetime.combine(service_date, time(0), tzinfo=LOCAL)
+def local_moment(service_date: date, seconds: int, tz: tzinfo) -> datetime:
+    """Plan times are seconds after local midnight of the service date, in the area's zone."""
+    midnight = datetime.combine(service_date, time(0), tzinfo=tz)
     return midnight + timedelta(seconds=seconds)
 
 
@@ -158,6 +156,8 @@ def route_progress(
     device_id: int | None = None,
     fixes_xy: NDArray[np.float64] | None = None,
     fix_times: NDArray[np.float64] | None = None,
+    *,
+    tz: tzinfo,
 ) -> RouteProgress:
     """Served, missed and pending stops of one planned route, with ETAs for those to come.
 
@@ -167,12 +167,12 @@ def route_progress(
     stamps = np.empty(0) if fix_times is None else np.asarray(fix_times, dtype=float)
     visits = route.get("visits", [])
     planned = [
-        (v["id"], local_moment(service_date, int(v["arrival_s"])))
+        (v["id"], local_moment(service_date, int(v["arrival_s"]), tz))
         for v in visits
         if v.get("kind") in ("stop", "street")  # a street is served when its middle is passed
     ]
     ends = [v for v in visits if v.get("kind") == "depot_end"]
-    planned_end = local_moment(service_date, int(ends[-1]["arrival_s"])) if ends else None
+    planned_end = local_moment(service_date, int(ends[-1]["arrival_s"]), tz) if ends else None
     served_at: dict[str, datetime] = {}
     for stop_id, _ in planned:
         place = places.get(stop_id)

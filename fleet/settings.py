@@ -32,6 +32,29 @@ class Settings(BaseSettings):
     max_inflight_per_device: int = Field(
         4, gt=0, description="Concurrent requests one device may have; more get 429."
     )
+    areas_dir: str | None = Field(
+        None,
+        description="Folder of service areas (each with area.toml); default: the bundled ones.",
+    )
+    default_area: str | None = Field(
+        None, description="Area of devices and plans that name none (default: the demo's)."
+    )
+    broker_url: str | None = Field(
+        None,
+        description="Job queue broker (redis://...). None: a SQLite queue file beside the "
+        "database and a worker process started by the service itself.",
+    )
+    queue_file: str | None = Field(
+        None, description="SQLite queue file when no broker is set (default: beside the database)."
+    )
+    embedded_worker: bool = Field(
+        True, description="Without a broker, run plan jobs in a worker process of the service."
+    )
+    worker_concurrency: int = Field(1, ge=1, le=64, description="Jobs one worker runs at once.")
+    job_heartbeat_s: float = Field(2.0, gt=0, description="How often a running job says alive.")
+    job_stale_s: float = Field(
+        30.0, gt=0, description="A running job silent this long is given to another worker."
+    )
     streets_file: str = Field(
         default_factory=lambda: str(demo_area() / "streets.osm.pbf"),
         description="OSM file of the service area, for map matching and progress.",

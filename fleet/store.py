@@ -31,11 +31,12 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from basuracero.fleet.pings import Ping
 from basuracero.fleet.writer import GroupWriter
@@ -48,6 +49,7 @@ devices = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False),
     Column("vehicle", String(200), nullable=True),
+    Column("area", String(64), nullable=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_us", BigInteger, nullable=False),
 )
@@ -82,7 +84,34 @@ plans = Table(
     Column("name", String(200)),
     Column("plan_json", Text, nullable=False),
     Column("created_us", BigInteger, nullable=False),
+    Column("area", String(64), nullable=True),
 )
+
+# A plan job: inputs, status and result live here, not only in the queue's broker, so a job
+# survives a broker restart and a killed worker's job can be taken over (see fleet/job_store.py).
+plan_jobs = Table(
+    "plan_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("area", String(64), nullable=False),
+    Column("service_date", String(10), nullable=False),
+    Column("inputs_json", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("best_cost", Float),
+    Column("plan_id", Integer, ForeignKey("plans.id")),
+    Column("error_json", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("worker", String(200)),
+    Column("heartbeat_us", BigInteger),
+    Column("created_us", BigInteger, nullable=False),
+    Column("started_us", BigInteger),
+    Column("finished_us", BigInteger),
+)
+
+# Columns added after a table was first released: created on older databases at start-up.
+_ADDED_COLUMNS = {("devices", "area"): "VARCHAR(64)", ("plans", "area"): "VARCHAR(64)"}
 
 assignments = Table(
     "assignments",
@@ -119,6 +148,7 @@ class Device:
     id: int
     name: str
     vehicle: str | None
+    area: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +172,7 @@ class Store:
         if self.is_sqlite:
             _sqlite_pragmas(self.engine, sqlite_synchronous)
         metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         self._tokens: dict[str, Device] = {}
         self._tokens_lock = threading.Lock()
         self._writer = GroupWriter(self._write_batch)
@@ -151,7 +182,9 @@ class Store:
         self.engine.dispose()
 
     # -- devices ---------------------------------------------------------------------------
-    def create_device(self, name: str, vehicle: str | None) -> tuple[Device, str]:
+    def create_device(
+        self, name: str, vehicle: str | None, area: str | None = None
+    ) -> tuple[Device, str]:
         """A new device and its token; the token is returned once and stored only hashed."""
         token = secrets.token_urlsafe(24)
         with self.engine.begin() as conn:
@@ -160,12 +193,13 @@ class Store:
                 .values(
                     name=name,
                     vehicle=vehicle,
+                    area=area,
                     token_hash=hash_token(token),
                     created_us=to_us(datetime.now(UTC)),
                 )
                 .returning(devices.c.id)
             ).one()
-        return Device(id=row.id, name=name, vehicle=vehicle), token
+        return Device(id=row.id, name=name, vehicle=vehicle, area=area), token
 
     def cached_device(self, token: str) -> Device | None:
         """The device of a token seen before, without touching the database."""
@@ -179,32 +213,24 @@ class Store:
         digest = hash_token(token)
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(devices.c.id, devices.c.name, devices.c.vehicle).where(
-                    devices.c.token_hash == digest
-                )
+                select(*_DEVICE_COLUMNS).where(devices.c.token_hash == digest)
             ).first()
         if row is None:
             return None
-        device = Device(id=row.id, name=row.name, vehicle=row.vehicle)
+        device = _device(row)
         with self._tokens_lock:
             self._tokens[digest] = device
         return device
 
     def device(self, device_id: int) -> Device | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(devices.c.id, devices.c.name, devices.c.vehicle).where(
-                    devices.c.id == device_id
-                )
-            ).first()
-        return None if row is None else Device(id=row.id, name=row.name, vehicle=row.vehicle)
+            row = conn.execute(select(*_DEVICE_COLUMNS).where(devices.c.id == device_id)).first()
+        return None if row is None else _device(row)
 
     def list_devices(self) -> list[Device]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(devices.c.id, devices.c.name, devices.c.vehicle).order_by(devices.c.id)
-            ).all()
-        return [Device(id=r.id, name=r.name, vehicle=r.vehicle) for r in rows]
+            rows = conn.execute(select(*_DEVICE_COLUMNS).order_by(devices.c.id)).all()
+        return [_device(r) for r in rows]
 
     # -- pings -----------------------------------------------------------------------------
     def submit_pings(
@@ -331,19 +357,11 @@ class Store:
         ]
 
     # -- plans -----------------------------------------------------------------------------
-    def save_plan(self, service_date: str, plan: dict[str, Any], name: str | None) -> int:
+    def save_plan(
+        self, service_date: str, plan: dict[str, Any], name: str | None, area: str | None = None
+    ) -> int:
         with self.engine.begin() as conn:
-            row = conn.execute(
-                plans.insert()
-                .values(
-                    service_date=service_date,
-                    name=name,
-                    plan_json=json.dumps(plan, ensure_ascii=False),
-                    created_us=to_us(datetime.now(UTC)),
-                )
-                .returning(plans.c.id)
-            ).one()
-        return int(row.id)
+            return insert_plan(conn, service_date, plan, name, area)
 
     def plan(self, plan_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -359,17 +377,22 @@ class Store:
             "id": row["id"],
             "date": row["service_date"],
             "name": row["name"],
+            "area": row["area"],
             "plan": json.loads(row["plan_json"]),
             "assignments": {a.route_id: a.device_id for a in assigned},
         }
 
-    def list_plans(self, service_date: str | None = None) -> list[dict[str, Any]]:
-        query = select(plans.c.id, plans.c.service_date, plans.c.name).order_by(plans.c.id)
+    def list_plans(
+        self, service_date: str | None = None, area: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = select(plans.c.id, plans.c.service_date, plans.c.name, plans.c.area)
         if service_date is not None:
             query = query.where(plans.c.service_date == service_date)
+        if area is not None:
+            query = query.where(plans.c.area == area)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [{"id": r.id, "date": r.service_date, "name": r.name} for r in rows]
+            rows = conn.execute(query.order_by(plans.c.id)).all()
+        return [{"id": r.id, "date": r.service_date, "name": r.name, "area": r.area} for r in rows]
 
     def assign(self, plan_id: int, mapping: dict[str, int]) -> None:
         """Replace a plan's route → device assignments in one transaction."""
@@ -383,6 +406,31 @@ class Store:
                         for r, d in mapping.items()
                     ],
                 )
+
+
+_DEVICE_COLUMNS = (devices.c.id, devices.c.name, devices.c.vehicle, devices.c.area)
+
+
+def _device(row: Any) -> Device:
+    return Device(id=row.id, name=row.name, vehicle=row.vehicle, area=row.area)
+
+
+def insert_plan(
+    conn: Connection, service_date: str, plan: dict[str, Any], name: str | None, area: str | None
+) -> int:
+    """Insert a plan inside the caller's transaction (a job stores it with its own status)."""
+    row = conn.execute(
+        plans.insert()
+        .values(
+            service_date=service_date,
+            name=name,
+            area=area,
+            plan_json=json.dumps(plan, ensure_ascii=False),
+            created_us=to_us(datetime.now(UTC)),
+        )
+        .returning(plans.c.id)
+    ).one()
+    return int(row.id)
 
 
 _PING_COLUMNS = {
@@ -425,6 +473,15 @@ def _ping_dict(row: Any) -> dict[str, Any]:
         "flags": [f for f in row["flags"].split(",") if f],
         "source": row["source"],
     }
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a database made by an earlier release up to date (nullable columns only)."""
+    present = inspect(engine)
+    for (table, column), kind in _ADDED_COLUMNS.items():
+        if column not in {c["name"] for c in present.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
 
 def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:

@@ -141,9 +141,17 @@ def solve_checked(
 
 
 def plan_document(
-    scenario: Scenario, plan: Plan, service_date: str | None, *, area: str | None = None
+    scenario: Scenario,
+    plan: Plan,
+    service_date: str | None,
+    *,
+    area: str | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
-    """plan.json: the routing schema plus where each place is, for maps and the fleet service."""
+    """plan.json: the routing schema plus where each place is, for maps and the fleet service.
+
+    ``timezone`` (the area's, an IANA name) is how every reader shows the plan's clock times.
+    """
     document = plan.to_dict()
     kinds = {d.id: "depot" for d in scenario.problem.depots}
     kinds |= {s.id: s.kind for s in scenario.problem.sites}
@@ -162,6 +170,8 @@ def plan_document(
     document["date"] = service_date
     if area is not None:
         document["area"] = area
+    if timezone is not None:
+        document["timezone"] = timezone
     document["generated_at"] = (
         datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     )
@@ -173,7 +183,7 @@ def plan_day(
     inputs: DayInputs,
     request: DayRequest,
     *,
-    area: str | None = None,
+    area: Area | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> DayPlan:
     """The whole use case: inputs → scenario → checked plan → plan.json document."""
@@ -182,7 +192,8 @@ def plan_day(
     )
     plan = solve_checked(scenario, request, on_progress)
     when = request.service_date.isoformat() if request.service_date else None
-    document = plan_document(scenario, plan, when, area=area)
+    document = plan_document(scenario, plan, when, area=area and area.id,
+                             timezone=area and area.timezone)  # fmt: skip
     if request.carry_over is not None:
         document["carry_over"] = {
             "from_plan": request.carry_over.from_plan,

@@ -39,7 +39,7 @@ def run_demo(
 ) -> DemoResult:
     """Plan the area's day and write every output into ``out_dir`` (files written atomically)."""
     inputs = DayInputs.of_area(area, corner_stops=corner_stops)
-    day_plan = plan_day(inputs, request, area=area.id, on_progress=on_progress)
+    day_plan = plan_day(inputs, request, area=area, on_progress=on_progress)
     day = build_day(day_plan.document, day_plan.scenario, vehicle_names(area.fleet))
     if on_output_start is not None:
         on_output_start(output_steps(day))

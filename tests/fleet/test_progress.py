@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ from basuracero.planning.day import DayInputs, load_scenario, plan_document
 from basuracero.planning.scenario import Scenario
 from basuracero.service import create_app
 
+TZ = ZoneInfo("America/Lima")  # the demo area's (area.toml)
 DAY = date(2026, 11, 20)
 
 
@@ -75,7 +77,7 @@ def test_full_drive_serves_every_stop(world) -> None:
     scenario, plan, matcher = world
     route = plan["routes"][0]
     ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
-    start = local_moment(DAY, route["visits"][0]["departure_s"])
+    start = local_moment(DAY, route["visits"][0]["departure_s"], TZ)
     lonlat, times = drive(scenario, ids, start)
     traversals = matcher.match(lonlat, times)
     now = datetime.fromtimestamp(times[-1], tz=UTC)
@@ -88,6 +90,7 @@ def test_full_drive_serves_every_stop(world) -> None:
         device_id=7,
         fixes_xy=scenario.graph.to_xy(lonlat),
         fix_times=times,
+        tz=TZ,
     )
     counts = result.counts()
     assert counts["served"] >= 0.95 * len(result.stops)  # recall of served stops
@@ -101,13 +104,13 @@ def test_half_drive_leaves_pending_with_eta_and_then_missed(world) -> None:
     route = plan["routes"][0]
     ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
     half = len(ids) // 2
-    start = local_moment(DAY, route["visits"][0]["departure_s"]) + timedelta(minutes=20)
+    start = local_moment(DAY, route["visits"][0]["departure_s"], TZ) + timedelta(minutes=20)
     lonlat, times = drive(scenario, ids[: half + 1], start, seed=1)
     traversals = matcher.match(lonlat, times)
     places = places_of(scenario)
     now = datetime.fromtimestamp(times[-1], tz=UTC)
     fixes = {"fixes_xy": scenario.graph.to_xy(lonlat), "fix_times": times}
-    during = route_progress(route, DAY, places, traversals, now, **fixes)
+    during = route_progress(route, DAY, places, traversals, now, **fixes, tz=TZ)
     statuses = {s.id: s for s in during.stops}
     tail = [i for i in ids[half + 3 :] if i in statuses]
     # None is missed yet; a later stop the truck drove past on the way may already be served.
@@ -121,7 +124,7 @@ def test_half_drive_leaves_pending_with_eta_and_then_missed(world) -> None:
     assert all(s.eta >= s.planned_at for s in pending)
 
     evening = now + timedelta(hours=12)
-    after = route_progress(route, DAY, places, traversals, evening, **fixes)
+    after = route_progress(route, DAY, places, traversals, evening, **fixes, tz=TZ)
     missed = [s.id for s in after.stops if s.status == "missed"]
     assert set(missed) >= set(tail)
     rows = missed_rows([after], plan["places"])
@@ -136,12 +139,13 @@ def test_a_pass_ahead_of_the_plan_does_not_make_the_rest_missed() -> None:
                 "departure_s": 22060 + 300 * k} for k in range(10)]
     visits.append({"id": "D", "kind": "depot_end", "arrival_s": 30000, "departure_s": 30000})
     places = {f"s{k}": StopPlace(edge=k, offset_m=50.0, length_m=100.0) for k in range(10)}
-    start = local_moment(DAY, 21600).timestamp()
+    start = local_moment(DAY, 21600, TZ).timestamp()
     traversals = [Traversal(9, 0.0, 100.0, start + 60, start + 80)]  # s9 on the way out
     traversals += [Traversal(k, 0.0, 100.0, start + 400 + 300 * k, start + 420 + 300 * k)
                    for k in range(3)]
     now = datetime.fromtimestamp(start + 1300, tz=UTC)
-    result = route_progress({"vehicle_id": "T", "visits": visits}, DAY, places, traversals, now)
+    route = {"vehicle_id": "T", "visits": visits}
+    result = route_progress(route, DAY, places, traversals, now, tz=TZ)
     status = {s.id: s.status for s in result.stops}
     assert [status[f"s{k}"] for k in range(3)] == ["served"] * 3
     assert status["s9"] == "served"
@@ -161,19 +165,19 @@ def test_a_door_to_door_street_needs_driving_most_of_it() -> None:
               {"id": "S1:0", "kind": "street", "task": "S1", "arrival_s": 600,
                "departure_s": 700},
               {"id": "D", "kind": "depot_end", "arrival_s": 900, "departure_s": 900}]
-    start = local_moment(DAY, 0).timestamp()
+    start = local_moment(DAY, 0, TZ).timestamp()
     fix_near = np.array([[0.0, 5.0]])  # a fix 5 m from the middle: not enough for a street
     result = route_progress({"vehicle_id": "T", "visits": visits}, DAY, {"S1:0": street}, [],
                             datetime.fromtimestamp(start + 800, tz=UTC), fixes_xy=fix_near,
-                            fix_times=np.array([start + 650]))
+                            fix_times=np.array([start + 650]), tz=TZ)
     assert [s.status for s in result.stops] == ["pending"]
 
 
 def test_no_track_nothing_served(world) -> None:
     scenario, plan, _ = world
     route = plan["routes"][0]
-    early = local_moment(DAY, route["visits"][0]["departure_s"])
-    result = route_progress(route, DAY, places_of(scenario), [], early)
+    early = local_moment(DAY, route["visits"][0]["departure_s"], TZ)
+    result = route_progress(route, DAY, places_of(scenario), [], early, tz=TZ)
     assert result.counts()["served"] == 0
     assert result.counts()["pending"] == len(result.stops)
 
@@ -222,7 +226,7 @@ def send_drive(world, served: Served, count: int, seed: int) -> np.ndarray:
     scenario = world[0]
     route = served.route
     ids = [v["id"] for v in route["visits"] if v["kind"] in ("depot_start", "stop")]
-    start = local_moment(DAY, route["visits"][0]["departure_s"])
+    start = local_moment(DAY, route["visits"][0]["departure_s"], TZ)
     lonlat, times = drive(scenario, ids[:count], start, seed=seed)
     pings = [
         {"time": float(t), "lat": float(lat), "lon": float(lon)}

@@ -6,6 +6,7 @@ import itertools
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from basuracero.planning.day import DayInputs, load_scenario, plan_document
 from basuracero.planning.door_to_door import DoorToDoor
 from basuracero.planning.scenario import Scenario
 
+TZ = ZoneInfo("America/Lima")  # the demo area's (area.toml)
 DAY = date(2026, 11, 23)
 
 
@@ -67,18 +69,18 @@ def test_streets_driven_are_served_and_the_rest_missed_at_night(world) -> None:
     assert len(streets) > 10
     half = len(route["visits"]) // 2
     ids = [v["id"] for v in route["visits"][:half] if v["kind"] in ("depot_start", "street")]
-    start = local_moment(DAY, route["visits"][0]["departure_s"])
+    start = local_moment(DAY, route["visits"][0]["departure_s"], TZ)
     lonlat, times = drive(scenario, ids, start)
     where = stop_places(scenario.graph, plan["places"])  # as the service finds them
     assert set(streets) <= set(where)
     fixes = {"fixes_xy": scenario.graph.to_xy(lonlat), "fix_times": times}
     now = datetime.fromtimestamp(times[-1], tz=UTC)
-    result = route_progress(route, DAY, where, matcher.match(lonlat, times), now, **fixes)
+    result = route_progress(route, DAY, where, matcher.match(lonlat, times), now, **fixes, tz=TZ)
     status = {s.id: s.status for s in result.stops}
     driven = [i for i in ids if i in streets]
     assert sum(status[i] == "served" for i in driven) >= 0.9 * len(driven)
     later = [i for i in streets if i not in driven]
     assert later and all(status[i] == "pending" for i in later[3:])
     night = route_progress(route, DAY, where, matcher.match(lonlat, times),
-                           now + timedelta(hours=14), **fixes)
+                           now + timedelta(hours=14), **fixes, tz=TZ)
     assert all(s.status == "missed" for s in night.stops if s.id in later[3:])
