@@ -8,6 +8,8 @@ Huey does not hand a killed worker's message to another worker by itself; the jo
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey
@@ -28,7 +30,10 @@ def queue_file(settings: Settings) -> Path:
     if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
         database = Path(url.database)
         return database.with_name(database.stem + "-jobs.sqlite")
-    return Path("basuracero-jobs.sqlite")
+    # A server database: the queue file goes to the temporary folder, one per database. Losing
+    # it loses nothing: job rows are in the database and a starting worker re-enqueues them.
+    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"basuracero-jobs-{digest}.sqlite"
 
 
 def make_queue(settings: Settings) -> Huey:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,22 @@ class Visit:
     @property
     def job(self) -> str:
         return self.task if self.task is not None else self.id
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Visit:
+        load = raw["load"]
+        return cls(
+            kind=raw["kind"],
+            id=raw["id"],
+            arrival_s=int(raw["arrival_s"]),
+            departure_s=int(raw["departure_s"]),
+            load_kg=int(load["kg"]),
+            load_m3=float(load["m3"]),
+            load_by_stream={
+                s: (int(x["kg"]), float(x["m3"])) for s, x in load.get("by_stream", {}).items()
+            },
+            task=raw.get("task"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         extra = {} if self.task is None else {"task": self.task}
@@ -71,6 +88,16 @@ class Route:
         """What the route serves: stop ids, and task ids for streets."""
         return [v.job for v in self.visits if v.kind in SERVICE_KINDS]
 
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Route:
+        return cls(
+            vehicle_id=raw["vehicle_id"],
+            visits=tuple(Visit.from_dict(v) for v in raw["visits"]),
+            distance_m=int(raw["distance_m"]),
+            duration_s=int(raw["duration_s"]),
+            cost=float(raw["cost"]),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "vehicle_id": self.vehicle_id,
@@ -107,6 +134,16 @@ class Plan:
     @property
     def cost(self) -> float:
         return sum(r.cost for r in self.routes)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Plan:
+        """Read a plan.json (what :meth:`to_dict` wrote): maps, progress and tests read plans
+        as objects; a malformed document raises KeyError/TypeError/ValueError."""
+        return cls(
+            routes=tuple(Route.from_dict(r) for r in raw["routes"]),
+            unassigned=tuple(Unassigned(u["id"], u["reason"]) for u in raw.get("unassigned", [])),
+            stats=dict(raw.get("stats") or {}),
+        )
 
     def route_of(self, vehicle_id: str) -> Route | None:
         return next((r for r in self.routes if r.vehicle_id == vehicle_id), None)
