@@ -1,0 +1,148 @@
+"""Carry-over: what yesterday's trucks missed (by GPS) is required, with its waste, today.
+
+The loop in two halves: the service turns a stored plan's GPS progress into the job's carried
+items (exactly the streets the progress endpoint calls missed), and the planning layer makes
+those streets required with yesterday's waste on top of today's, and serves them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from shapely.geometry import LineString
+
+from basuracero.fleet.job_store import JobStore
+from basuracero.fleet.progress import local_moment
+from basuracero.fleet.settings import Settings
+from basuracero.fleet.simulate import track_along
+from basuracero.planning.area import bundled_areas
+from basuracero.planning.carry_over import CarryOver, carried_from_plan
+from basuracero.planning.day import DayInputs, DayPlan, DayRequest, plan_day
+from basuracero.routing.model import Load
+from basuracero.service import create_app
+
+AREA = bundled_areas()["florencia-de-mora"]
+YESTERDAY = date(2026, 11, 30)
+ADMIN = {"Authorization": "Bearer adm"}
+
+
+@pytest.fixture(scope="module")
+def yesterday() -> DayPlan:
+    request = DayRequest(service_date=YESTERDAY, time_limit_s=2, seed=0)
+    return plan_day(DayInputs.of_area(AREA), request, area=AREA)
+
+
+def street_visits(document: dict) -> list[dict]:
+    return [v for r in document["routes"] for v in r["visits"] if v["kind"] == "street"]
+
+
+def test_missed_streets_are_required_with_their_waste_and_served(yesterday: DayPlan) -> None:
+    document = yesterday.document
+    missed = [v["id"] for v in street_visits(document)[:5]]
+    carry = carried_from_plan(document, missed, from_plan=7)
+    assert [item.kind for item in carry.items] == ["street"] * 5
+    assert all(item.load_by_stream["mixed"].kg > 0 for item in carry.items)
+    carry = CarryOver.from_dict(carry.to_dict())  # as stored with the job
+    today = plan_day(
+        DayInputs.of_area(AREA),
+        DayRequest(service_date=date(2026, 12, 1), time_limit_s=2, seed=0, carry_over=carry),
+        area=AREA,
+    )
+    normal = {s.id: s for s in yesterday.scenario.problem.stops}
+    tasks = {item.task: item for item in carry.items}
+    for stop in today.scenario.problem.stops:
+        if stop.task in tasks:
+            assert stop.required
+            added = tasks[stop.task].load_by_stream["mixed"]
+            assert stop.demand["mixed"] == Load(
+                normal[stop.id].demand["mixed"].kg + added.kg,
+                normal[stop.id].demand["mixed"].m3 + added.m3,
+            )
+    served = {v["task"] for v in street_visits(today.document)}
+    assert set(tasks) <= served
+    assert today.document["carry_over"] == {
+        "from_plan": 7, "jobs": sorted(tasks), "not_in_today": [],
+    }  # fmt: skip
+
+
+def test_missed_stops_of_another_kind_of_plan_come_back_as_stops(yesterday: DayPlan) -> None:
+    corners = plan_day(
+        DayInputs.of_area(AREA, corner_stops=True),
+        DayRequest(service_date=YESTERDAY, time_limit_s=2, seed=0),
+        area=AREA,
+    ).document
+    stops = [v["id"] for r in corners["routes"] for v in r["visits"] if v["kind"] == "stop"][:3]
+    carry = carried_from_plan(corners, stops, from_plan=3)
+    today = plan_day(
+        DayInputs.of_area(AREA),
+        DayRequest(service_date=date(2026, 12, 1), time_limit_s=2, seed=0, carry_over=carry),
+        area=AREA,
+    )
+    served = {v["id"] for r in today.document["routes"] for v in r["visits"]}
+    assert set(stops) <= served  # corner stops absent from today's door-to-door day
+
+
+def test_a_job_carries_exactly_what_the_gps_says_was_missed(
+    yesterday: DayPlan, tmp_path: Path
+) -> None:
+    document = yesterday.document
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 's.db'}",
+                        admin_token=SecretStr("adm"), embedded_worker=False)  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        device = client.post("/api/v1/devices", json={"name": "C1"}, headers=ADMIN).json()
+        route = document["routes"][0]
+        body = {"date": YESTERDAY.isoformat(), "plan": document,
+                "assignments": {route["vehicle_id"]: device["id"]}}  # fmt: skip
+        plan_id = client.post("/api/v1/plans", json=body, headers=ADMIN).json()["id"]
+        send_first_half(client, yesterday, route, device["token"])
+        progress = client.get(f"/api/v1/plans/{plan_id}/progress").json()
+        status = {s["id"]: s["status"] for r in progress["routes"] for s in r["stops"]}
+        missed = {i for i, state in status.items() if state == "missed"}
+        served = {i for i, state in status.items() if state == "served"}
+        assert missed and served  # half driven: the rest of the day is missed by now
+        job = client.post(
+            "/api/v1/plan-jobs",
+            json={"area": AREA.id, "date": "2026-12-01", "carry_over_from": plan_id},
+            headers=ADMIN,
+        )
+        assert job.status_code == 202, job.text
+        stored = JobStore(client.app.state.store).get(job.json()["id"])
+        carried = stored.inputs["carry_over"]
+        assert carried["from_plan"] == plan_id
+        assert {item["id"] for item in carried["items"]} == missed
+        other = client.post(
+            "/api/v1/plan-jobs",
+            json={"area": AREA.id, "date": "2026-12-02", "carry_over_from": plan_id + 99},
+            headers=ADMIN,
+        )
+        assert other.status_code == 422 and other.json()["error"]["field"] == "carry_over_from"
+
+
+def send_first_half(client: TestClient, day: DayPlan, route: dict, token: str) -> None:
+    """A noisy track along the first half of the route's legs and streets, sent as pings."""
+    scenario = day.scenario
+    visits = route["visits"][: len(route["visits"]) // 2]
+    ids = [v["id"] for v in visits if v["kind"] in ("depot_start", "stop", "street")]
+    coords: list[list[float]] = []
+    for a, b in itertools.pairwise(ids):
+        coords.extend(shapely.get_coordinates(scenario.matrix.leg(a, b).geometry).tolist())
+        if b in scenario.streets:
+            edge = scenario.streets[b].edge
+            coords.extend(shapely.get_coordinates(scenario.graph.edge_geometry[edge]).tolist())
+    start = local_moment(YESTERDAY, route["visits"][0]["departure_s"], AREA.tz)
+    xy, times = track_along(LineString(coords), start.timestamp(), 4.0,
+                            rng=np.random.default_rng(3))  # fmt: skip
+    lonlat = scenario.graph.to_lonlat(xy)
+    pings = [{"time": float(t), "lat": float(lat), "lon": float(lon)}
+             for (lon, lat), t in zip(lonlat.tolist(), times.tolist(), strict=True)]  # fmt: skip
+    assert datetime.fromtimestamp(times[-1], tz=UTC) < datetime.now(UTC)
+    sent = client.post("/api/v1/pings", json={"pings": pings},
+                       headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert sent.json()["accepted"] == len(pings)
