@@ -13,7 +13,7 @@ from rich.table import Table
 from basuracero.cli.common import err, input_errors, out
 from basuracero.data import DEMO_AREA as DEMO_AREA_ID
 from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
-from basuracero.planning.area import bundled_areas
+from basuracero.planning.area import Area, AreaError, areas_under, bundled_areas
 from basuracero.planning.day import (
     DayInputs,
     DayRequest,
@@ -175,8 +175,52 @@ def plan(
         "--each-side",
         help="Road classes whose two sides are served apart, e.g. primary,secondary.",
     ),
+    area_id: str | None = typer.Option(
+        None, "--area", help="Plan this service area's normal day (its own files, time zone)."
+    ),
+    areas_dir: Path | None = typer.Option(
+        None, "--areas", help="Folder of service areas for --area (default: the bundled ones)."
+    ),
 ) -> None:
     """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
+    if area_id is not None:
+        with input_errors():
+            area = _area(area_id, areas_dir)
+        inputs, zone = DayInputs.of_area(area), area.timezone
+        schedule = area.week or schedule
+    else:
+        area = None
+        inputs, zone = _file_inputs(osm, points, sites, fleet, max_snap_m, streets_area,
+                                    streets_where, population, kg_per_person_day, kg_per_m,
+                                    no_points, each_side)  # fmt: skip
+    if week:
+        with input_errors():
+            scenario = load_scenario(inputs)
+            week_of = date.fromisoformat(service_date) if service_date else date.today()
+            _plan_week(scenario, schedule, week_of, time_limit, seed, quiet, coverage, out_file)
+        return
+    with input_errors():
+        scenario = load_scenario(inputs)
+        result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
+    document = plan_document(scenario, result, service_date, area=area and area.id,
+                             timezone=zone)  # fmt: skip
+    write_json(document, out_file)
+    _print_result(result, out_file)
+
+
+def _area(area_id: str, areas_dir: Path | None) -> Area:
+    areas = areas_under(areas_dir) if areas_dir is not None else bundled_areas()
+    if area_id not in areas:
+        raise AreaError(f"--area {area_id!r}: not among {', '.join(sorted(areas))}", field="area")
+    return areas[area_id]
+
+
+def _file_inputs(
+    osm: Path, points: Path | None, sites: Path, fleet: Path, max_snap_m: float,
+    streets_area: Path | None, streets_where: str | None, population: int | None,
+    kg_per_person_day: float, kg_per_m: float | None, no_points: bool, each_side: str,
+) -> tuple[DayInputs, str]:  # fmt: skip
+    """The day's inputs from file options (the demo's files when none is given)."""
     door = None
     if streets_area is not None:
         sides = frozenset(c.strip() for c in each_side.split(",") if c.strip())
@@ -195,17 +239,10 @@ def plan(
         stops_file, door = DEMO_AREA.points, DEMO_AREA.door_to_door
     inputs = DayInputs(streets=osm, sites=sites, fleet=fleet, points=stops_file,
                        door_to_door=door, max_snap_m=max_snap_m)  # fmt: skip
-    if week:
-        with input_errors():
-            scenario = load_scenario(inputs)
-            week_of = date.fromisoformat(service_date) if service_date else date.today()
-            _plan_week(scenario, schedule, week_of, time_limit, seed, quiet, coverage, out_file)
-        return
-    with input_errors():
-        scenario = load_scenario(inputs)
-        result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
-    document = plan_document(scenario, result, service_date, timezone=DEMO_AREA.timezone)
-    write_json(document, out_file)
+    return inputs, DEMO_AREA.timezone  # files of no area: the demo's clock (America/Lima)
+
+
+def _print_result(result: Plan, out_file: Path) -> None:
     out.print(summary_table(result))
     served = sum(len(r.stop_ids) for r in result.routes)
     streets = sum(v.kind == "street" for r in result.routes for v in r.visits)
