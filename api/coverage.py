@@ -2,40 +2,78 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
-from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
 from basuracero.api.progress import compute, streets_for
-from basuracero.geodata.matrix import travel_matrix
-from basuracero.geodata.sites import PointSet
-from basuracero.geodata.snap import snap_points
+from basuracero.errors import InputError
 from basuracero.maps.coverage_map import coverage_map_html
-from basuracero.maps.day import build_day
+from basuracero.maps.day import DayView, day_from_document
 from basuracero.maps.i18n import LanguageError, get_lang
 from basuracero.maps.output import STATIC_DIR
 
 router = APIRouter(tags=["maps"])
 STATIC = STATIC_DIR
+DAY_CACHE_SIZE = 16  # day views kept per process: a few MB each for a district's plan
 
 
-def _scenario(graph: Any, places: dict[str, Any]) -> SimpleNamespace:
-    """What drawing a plan needs of its scenario: the places snapped again and their legs."""
-    ids = list(places)
-    lonlat = np.array([[places[i]["lon"], places[i]["lat"]] for i in ids], dtype=float)
-    snapped = snap_points(graph, PointSet(ids=ids, lonlat=lonlat), max_distance_m=500.0)
-    return SimpleNamespace(
-        graph=graph,
-        snapped=snapped,
-        matrix=travel_matrix(graph, snapped),
-        problem=SimpleNamespace(stops=[]),
-    )
+class DayCache:
+    """A small thread-safe LRU of built day views, each built once even when asked concurrently.
+
+    A stored plan never changes under its content key, so its day view (places located on the
+    streets, legs) is built on the first request and reused; only the GPS overlay is per request.
+    """
+
+    def __init__(self, size: int = DAY_CACHE_SIZE) -> None:
+        self.size = size
+        self._days: OrderedDict[Hashable, DayView] = OrderedDict()
+        self._building: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], DayView]) -> DayView:
+        with self._lock:
+            found = self._days.get(key)
+            if found is not None:
+                self._days.move_to_end(key)
+                return found
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per key; other keys are served meanwhile
+            try:
+                with self._lock:
+                    found = self._days.get(key)
+                if found is None:
+                    found = build()
+                    with self._lock:
+                        self._days[key] = found
+                        while len(self._days) > self.size:
+                            self._days.popitem(last=False)
+                return found
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._days.clear()
+
+
+_days = DayCache()
+
+
+def content_key(document: Mapping[str, Any]) -> str:
+    """SHA-256 of the plan's canonical JSON: a plan edited in place gets a new day view."""
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @router.get("/coverage/{plan_id}", response_class=HTMLResponse)
@@ -49,13 +87,19 @@ def coverage(
     try:
         words = get_lang(lang)
     except LanguageError as exc:
-        from basuracero.api.errors import ApiError
-
         raise ApiError(422, str(exc), field="lang") from exc
     context, reports = compute(request, plan_id, at)
-    graph = streets_for(Path(request.app.state.settings.streets_file)).graph
-    document = {**context["plan"]["plan"], "date": context["plan"]["date"]}
-    day = build_day(document, _scenario(graph, document["places"]))  # type: ignore[arg-type]
+    area = context["area"]
+    graph = streets_for(area.streets).graph
+    stored = context["plan"]["plan"]
+    # Plans stored before plan.json carried a time zone are read on their area's clock.
+    zone = stored.get("timezone") or area.timezone
+    document = {**stored, "date": context["plan"]["date"], "timezone": zone}
+    key = (plan_id, content_key(document), id(graph))  # the graph lives as long as its process
+    try:
+        day = _days.get(key, lambda: day_from_document(document, graph))
+    except InputError as exc:
+        raise ApiError(409, str(exc), field=f"plan.{exc.field}" if exc.field else "plan") from exc
     last: dict[int | str, datetime] = {}
     for report in reports:
         for edge, moment in report.edges_driven.items():

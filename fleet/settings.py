@@ -13,8 +13,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from basuracero.data import demo_area
-
 
 class Settings(BaseSettings):
     """Everything an operator may tune; secrets are SecretStr so they never print."""
@@ -54,10 +52,6 @@ class Settings(BaseSettings):
     job_heartbeat_s: float = Field(2.0, gt=0, description="How often a running job says alive.")
     job_stale_s: float = Field(
         30.0, gt=0, description="A running job silent this long is given to another worker."
-    )
-    streets_file: str = Field(
-        default_factory=lambda: str(demo_area() / "streets.osm.pbf"),
-        description="OSM file of the service area, for map matching and progress.",
     )
 
     @classmethod

@@ -199,7 +199,9 @@ def coverage_features(
         geometry = {"type": "MultiLineString", "coordinates": edge_lonlat(day.graph, edges)}
         last = _last_for(edges, street, day, last_served)
         last_text = (
-            lang._("Last pass: {when}").format(when=lang.when_served(last, now)) if last else ""
+            lang._("Last pass: {when}").format(when=lang.when_served(last, now, tz=day.tz))
+            if last
+            else ""
         )
         lines = [f"<b>{escape(name)}</b>", escape(when)]
         if last_text:

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 import gpxpy.gpx
 
 from basuracero.maps.day import DayView, RouteView, VisitView
-from basuracero.maps.i18n import LOCAL_TZ, Lang
+from basuracero.maps.i18n import Lang
 from basuracero.maps.words import street_span
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -36,10 +36,12 @@ def waypoint_name(visit: VisitView, lang: Lang) -> str:
 
 
 def _utc(day: DayView, seconds: int) -> datetime | None:
+    """A plan time (seconds after the service day's midnight, in the plan's zone) in UTC, as GPX
+    wants it; ``None`` when the plan has no date."""
     if day.date is None:
         return None
     clock = time(seconds // 3600 % 24, seconds % 3600 // 60, seconds % 60)
-    return datetime.combine(day.date, clock, tzinfo=LOCAL_TZ).astimezone(UTC)
+    return datetime.combine(day.date, clock, tzinfo=day.tz).astimezone(UTC)
 
 
 def route_gpx(day: DayView, route: RouteView, lang: Lang) -> str:

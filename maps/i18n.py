@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.lists import format_list
@@ -24,7 +23,6 @@ from basuracero.errors import InputError
 LOCALE_DIR = Path(str(files(__package__).joinpath("locale")))
 DOMAIN = "basuracero"
 LANGUAGES = {"es": "es_PE", "en": "en"}
-LOCAL_TZ = ZoneInfo("America/Lima")
 ALL_WEEK = frozenset(range(1, 8))
 
 
@@ -96,17 +94,21 @@ class Lang:
         """``7:00–9:00``."""
         return f"{self.short_clock(start_s)}–{self.short_clock(end_s)}"
 
-    def when_served(self, moment: datetime, now: datetime | None = None) -> str:
-        """``hoy 08:14``, ``ayer 17:40`` or ``lunes, 21 sept 08:14`` in Lima time."""
-        now = (now or datetime.now(UTC)).astimezone(LOCAL_TZ)
-        local = moment.astimezone(LOCAL_TZ)
+    def when_served(self, moment: datetime, now: datetime | None = None, *, tz: tzinfo) -> str:
+        """``hoy 08:14``, ``ayer 17:40`` or ``lunes, 21 sept 08:14`` on the clock of ``tz``.
+
+        ``tz`` is the plan's zone (``DayView.tz``): "today" and the hour are the neighbours'
+        own, and there is no default so that no caller falls back to some other city's clock.
+        """
+        now = (now or datetime.now(UTC)).astimezone(tz)
+        local = moment.astimezone(tz)
         clock = format_time(local.time(), "HH:mm", locale=self.locale)
         age_days = (now.date() - local.date()).days
         if age_days == 0:
             return self._("today {time}").format(time=clock)
         if age_days == 1:
             return self._("yesterday {time}").format(time=clock)
-        return format_datetime(local, "EEEE d MMM HH:mm", tzinfo=LOCAL_TZ, locale=self.locale)
+        return format_datetime(local, "EEEE d MMM HH:mm", tzinfo=tz, locale=self.locale)
 
 
 @cache

@@ -206,7 +206,6 @@ def served(world, tmp_path: Path) -> Iterator[Served]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'fleet.db'}",
         admin_token=SecretStr("adm"),
-        streets_file=str(DEMO / "streets.osm.pbf"),
     )
     admin = {"Authorization": "Bearer adm"}
     with TestClient(create_app(settings)) as client:

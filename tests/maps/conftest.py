@@ -17,6 +17,7 @@ from basuracero.maps.day import DayView, build_day, vehicle_names
 from basuracero.planning.day import DayInputs, load_scenario, plan_document
 
 DATE = "2026-09-24"  # a Thursday in September: "setiembre" in es-PE
+TIMEZONE = "America/Lima"
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +51,6 @@ def demo_day(maps_cache: Path) -> DayView:
     ))  # fmt: skip
     plan = solve_scenario(scenario, 2, 0, quiet=True)
     mp.undo()
-    return build_day(
-        plan_document(scenario, plan, DATE), scenario, vehicle_names(DEMO / "fleet.toml")
-    )
+    document = plan_document(scenario, plan, DATE)
+    document["timezone"] = TIMEZONE  # the demo area's, as the planning layer writes it
+    return build_day(document, scenario, vehicle_names(DEMO / "fleet.toml"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
 
 import gpxpy
 import pypdf
@@ -152,3 +154,14 @@ def test_street_rows_on_the_sheet_and_the_map(demo_out: Path) -> None:
     for visit in street_visits(route):
         assert f"· {visit['task']}<\\/h4>" in routes_map, visit["task"]
     assert "calles y" in routes_map  # legend: "C1: 150 calles y 7 paradas, 33,2 km"
+
+
+def test_gpx_times_are_on_the_area_clock(demo_out: Path) -> None:
+    """The demo's plan.json names its area's zone; the GPX times are that clock's, in UTC."""
+    plan = plan_of(demo_out)
+    assert plan["timezone"] == "America/Lima"
+    route = plan["routes"][0]
+    gpx = gpxpy.parse((demo_out / f"gpx/{route['vehicle_id']}.gpx").read_text(encoding="utf-8"))
+    start = route["visits"][0]["arrival_s"]
+    midnight = datetime.combine(date.fromisoformat(plan["date"]), time(0), ZoneInfo("America/Lima"))
+    assert gpx.waypoints[0].time == midnight + timedelta(seconds=start)

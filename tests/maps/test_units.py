@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import gpxpy
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from basuracero.maps import day_outputs
 from basuracero.maps.basemap import OfflineError, check_offline
-from basuracero.maps.coverage_map import ScheduleError, coverage_map_html, parse_days
-from basuracero.maps.day import DayView
+from basuracero.maps.coverage_map import (
+    ScheduleError,
+    coverage_map_html,
+    parse_days,
+    served_edges,
+)
+from basuracero.maps.day import DayView, PlanDocumentError, day_from_document, plan_timezone
 from basuracero.maps.day_outputs import OutputOptions, write_day
 from basuracero.maps.directions import Instruction, bearing, describe, turn_action
+from basuracero.maps.exports import route_gpx
 from basuracero.maps.geo import latlon
 from basuracero.maps.i18n import LOCALE_DIR, get_lang
 
@@ -149,3 +158,46 @@ def test_diversion_rate_counts_what_avoids_the_landfill() -> None:
     assert diversion_rate({"mixed": 850, "recyclables": 100, "organics": 50}) == 0.15
     assert diversion_rate({"mixed": 10}) == 0.0
     assert diversion_rate({}) is None
+
+
+def test_times_are_on_the_plan_clock(demo_day: DayView) -> None:
+    """GPX times and "last pass" read the plan's own zone; a plan without one is read as UTC."""
+    route = demo_day.routes[0]
+    first = route.visits[1]
+    assert demo_day.tz == ZoneInfo("America/Lima")
+    lima = gpxpy.parse(route_gpx(demo_day, route, get_lang("es"))).waypoints[1].time
+    assert lima == datetime.combine(demo_day.date, time(0), tzinfo=UTC) + timedelta(
+        seconds=first.arrival_s + 5 * 3600
+    )  # Lima is UTC-5 all year
+    older = replace(demo_day, tz=plan_timezone({}))
+    utc = gpxpy.parse(route_gpx(older, route, get_lang("es"))).waypoints[1].time
+    assert utc == lima - timedelta(hours=5)
+    passed = datetime(2026, 9, 24, 13, 14, tzinfo=UTC)
+    now = datetime(2026, 9, 24, 15, 0, tzinfo=UTC)
+    es = get_lang("es")
+    assert es.when_served(passed, now, tz=ZoneInfo("America/Lima")) == "hoy 08:14"
+    assert es.when_served(passed, now, tz=ZoneInfo("Asia/Tokyo")) == "ayer 22:14"
+
+
+def test_a_plan_with_an_unknown_zone_is_refused() -> None:
+    assert plan_timezone({"timezone": "America/Lima"}) == ZoneInfo("America/Lima")
+    assert plan_timezone({}) == ZoneInfo("UTC")
+    with pytest.raises(PlanDocumentError, match="Mars/Olympus"):
+        plan_timezone({"timezone": "Mars/Olympus"})
+
+
+def test_a_stored_plan_draws_as_the_planned_one(demo_day: DayView) -> None:
+    """From plan.json and the streets alone: the same places, demand, legs and served streets."""
+    stored = day_from_document(json.loads(json.dumps(demo_day.document)), demo_day.graph)
+    assert stored.tz == demo_day.tz and stored.date == demo_day.date
+    for pid, place in demo_day.places.items():
+        again = stored.places[pid]
+        assert (again.edge, again.name, again.cross_street) == (
+            place.edge, place.name, place.cross_street,
+        ), pid  # fmt: skip
+        assert again.demand_kg == {s: kg for s, kg in place.demand_kg.items() if kg}, pid
+    for planned, drawn in zip(demo_day.routes, stored.routes, strict=True):
+        assert [v.leg_in.steps if v.leg_in else None for v in drawn.visits] == [
+            v.leg_in.steps if v.leg_in else None for v in planned.visits
+        ]
+    assert served_edges(stored).keys() == served_edges(demo_day).keys()
