@@ -7,6 +7,7 @@ skip with the reason otherwise. Each test session gets its own throw-away databa
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,8 @@ from pydantic import SecretStr
 from basuracero.fleet.settings import Settings
 from basuracero.fleet.store import Store
 from basuracero.service import create_app
+
+sys.path.insert(0, str(Path(__file__).parent))  # the tracks helper
 
 ADMIN = "admin-secret-for-tests"
 

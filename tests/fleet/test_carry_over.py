@@ -7,21 +7,17 @@ those streets required with yesterday's waste on top of today's, and serves them
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
-import shapely
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from shapely.geometry import LineString
+from tracks import drive
 
 from basuracero.fleet.job_store import JobStore
 from basuracero.fleet.progress import local_moment
 from basuracero.fleet.settings import Settings
-from basuracero.fleet.simulate import track_along
 from basuracero.planning.area import bundled_areas
 from basuracero.planning.carry_over import CarryOver, carried_from_plan
 from basuracero.planning.day import DayInputs, DayPlan, DayRequest, plan_day
@@ -127,19 +123,10 @@ def test_a_job_carries_exactly_what_the_gps_says_was_missed(
 
 def send_first_half(client: TestClient, day: DayPlan, route: dict, token: str) -> None:
     """A noisy track along the first half of the route's legs and streets, sent as pings."""
-    scenario = day.scenario
     visits = route["visits"][: len(route["visits"]) // 2]
     ids = [v["id"] for v in visits if v["kind"] in ("depot_start", "stop", "street")]
-    coords: list[list[float]] = []
-    for a, b in itertools.pairwise(ids):
-        coords.extend(shapely.get_coordinates(scenario.matrix.leg(a, b).geometry).tolist())
-        if b in scenario.streets:
-            edge = scenario.streets[b].edge
-            coords.extend(shapely.get_coordinates(scenario.graph.edge_geometry[edge]).tolist())
     start = local_moment(YESTERDAY, route["visits"][0]["departure_s"], AREA.tz)
-    xy, times = track_along(LineString(coords), start.timestamp(), 4.0,
-                            rng=np.random.default_rng(3))  # fmt: skip
-    lonlat = scenario.graph.to_lonlat(xy)
+    lonlat, times = drive(day.scenario, ids, start, seed=3)
     pings = [{"time": float(t), "lat": float(lat), "lon": float(lon)}
              for (lon, lat), t in zip(lonlat.tolist(), times.tolist(), strict=True)]  # fmt: skip
     assert datetime.fromtimestamp(times[-1], tz=UTC) < datetime.now(UTC)

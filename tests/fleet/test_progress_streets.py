@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pytest
-import shapely
-from shapely.geometry import LineString
+from tracks import drive
 
 from basuracero.api.progress import stop_places
 from basuracero.cli.plan_cmd import DEMO, solve_scenario
 from basuracero.fleet.matching import Matcher
 from basuracero.fleet.progress import local_moment, route_progress
-from basuracero.fleet.simulate import track_along
 from basuracero.planning.day import DayInputs, load_scenario, plan_document
 from basuracero.planning.door_to_door import DoorToDoor
 from basuracero.planning.scenario import Scenario
@@ -47,19 +43,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, dict, Mat
     mp.undo()
     plan = plan_document(scenario, solve_scenario(scenario, 2, 1, quiet=True), DAY.isoformat())
     return scenario, plan, Matcher(scenario.graph, folder / "ubodt")
-
-
-def drive(scenario: Scenario, ids: list[str], start: datetime) -> tuple[np.ndarray, np.ndarray]:
-    """A noisy track along the legs and along every street served door to door."""
-    coords: list[list[float]] = []
-    for a, b in itertools.pairwise(ids):
-        coords.extend(shapely.get_coordinates(scenario.matrix.leg(a, b).geometry).tolist())
-        if b in scenario.streets:
-            edge = scenario.streets[b].edge
-            coords.extend(shapely.get_coordinates(scenario.graph.edge_geometry[edge]).tolist())
-    xy, times = track_along(LineString(coords), start.timestamp(), 4.0,
-                            rng=np.random.default_rng(2))
-    return scenario.graph.to_lonlat(xy), times
 
 
 def test_streets_driven_are_served_and_the_rest_missed_at_night(world) -> None:
