@@ -17,6 +17,7 @@ import numpy as np
 from basuracero.geodata.sites import PointSet
 from basuracero.planning.scenario import Scenario, ScenarioError
 from basuracero.routing.model import MIXED, Load
+from basuracero.routing.plan import SERVICE_KINDS, Plan
 
 
 @dataclass(frozen=True)
@@ -84,22 +85,23 @@ def carried_from_plan(
 
 
 def _collected(document: Mapping[str, Any]) -> dict[str, dict[str, Load]]:
-    """Per collecting visit, what it added to the truck, per stream (plan.json loads)."""
+    """Per collecting visit, what it added to the truck, per stream (the plan's loads)."""
+    try:
+        plan = Plan.from_dict(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScenarioError(f"carry-over: not a plan.json ({exc!r})", field="plan") from exc
     found: dict[str, dict[str, Load]] = {}
-    for route in document.get("routes") or []:
-        for prev, visit in itertools.pairwise(route.get("visits") or []):
-            if visit.get("kind") not in ("stop", "street"):
+    for route in plan.routes:
+        for prev, visit in itertools.pairwise(route.visits):
+            if visit.kind not in SERVICE_KINDS:
                 continue
-            before = prev["load"]["by_stream"]
-            after = visit["load"]["by_stream"]
-            found[visit["id"]] = {
-                stream: Load(
-                    int(now["kg"] - before.get(stream, {}).get("kg", 0)),
-                    max(0.0, float(now["m3"] - before.get(stream, {}).get("m3", 0.0))),
-                )
-                for stream, now in after.items()
-                if now["kg"] > before.get(stream, {}).get("kg", 0)
-            }
+            before = prev.load_by_stream
+            found[visit.id] = {
+                stream: Load(kg - before.get(stream, (0, 0.0))[0],
+                             max(0.0, m3 - before.get(stream, (0, 0.0))[1]))
+                for stream, (kg, m3) in visit.load_by_stream.items()
+                if kg > before.get(stream, (0, 0.0))[0]
+            }  # fmt: skip
     return found
 
 
