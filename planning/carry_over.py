@@ -7,7 +7,6 @@ plan made on other inputs) come back as extra stops where the earlier plan had t
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +16,7 @@ import numpy as np
 from basuracero.geodata.sites import PointSet
 from basuracero.planning.scenario import Scenario, ScenarioError
 from basuracero.routing.model import MIXED, Load
-from basuracero.routing.plan import SERVICE_KINDS, Plan
+from basuracero.routing.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -90,19 +89,10 @@ def _collected(document: Mapping[str, Any]) -> dict[str, dict[str, Load]]:
         plan = Plan.from_dict(document)
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"carry-over: not a plan.json ({exc!r})", field="plan") from exc
-    found: dict[str, dict[str, Load]] = {}
-    for route in plan.routes:
-        for prev, visit in itertools.pairwise(route.visits):
-            if visit.kind not in SERVICE_KINDS:
-                continue
-            before = prev.load_by_stream
-            found[visit.id] = {
-                stream: Load(kg - before.get(stream, (0, 0.0))[0],
-                             max(0.0, m3 - before.get(stream, (0, 0.0))[1]))
-                for stream, (kg, m3) in visit.load_by_stream.items()
-                if kg > before.get(stream, (0, 0.0))[0]
-            }  # fmt: skip
-    return found
+    return {
+        vid: {stream: Load(kg, m3) for stream, (kg, m3) in loads.items()}
+        for vid, loads in plan.collected().items()
+    }
 
 
 def add_carried_points(stops: PointSet, carry: CarryOver) -> tuple[PointSet, frozenset[str]]:

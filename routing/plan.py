@@ -145,6 +145,26 @@ class Plan:
             stats=dict(raw.get("stats") or {}),
         )
 
+    def collected(self) -> dict[str, dict[str, tuple[int, float]]]:
+        """What each collecting visit put in its truck, per stream: (kg, m³) by visit id.
+
+        The rise of the load at the visit, so it is exact for the kg the plan carried (integer
+        kg) and needs nothing but the plan itself.
+        """
+        found: dict[str, dict[str, tuple[int, float]]] = {}
+        for route in self.routes:
+            for prev, visit in zip(route.visits, route.visits[1:], strict=False):
+                if visit.kind not in SERVICE_KINDS:
+                    continue
+                before = prev.load_by_stream
+                found[visit.id] = {
+                    stream: (kg - before.get(stream, (0, 0.0))[0],
+                             max(0.0, m3 - before.get(stream, (0, 0.0))[1]))
+                    for stream, (kg, m3) in visit.load_by_stream.items()
+                    if kg > before.get(stream, (0, 0.0))[0]
+                }  # fmt: skip
+        return found
+
     def route_of(self, vehicle_id: str) -> Route | None:
         return next((r for r in self.routes if r.vehicle_id == vehicle_id), None)
 
