@@ -12,6 +12,7 @@ from basuracero.api.areas import area_or_422
 from basuracero.api.auth import require_admin
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import DeviceRef, RowId
+from basuracero.api.plan_document import PlanDocumentIn
 from basuracero.fleet.store import Store
 
 router = APIRouter(tags=["plans"])
@@ -23,7 +24,7 @@ class PlanIn(BaseModel):
         None, max_length=64, description="Service area (default: the deployment's)."
     )
     name: str | None = Field(None, max_length=200)
-    plan: dict[str, Any] = Field(..., description="A plan.json as `basuracero plan` writes it.")
+    plan: PlanDocumentIn = Field(..., description="A plan.json as `basuracero plan` writes it.")
     assignments: dict[str, DeviceRef] = Field(
         default_factory=dict, description="route id → device id."
     )
@@ -65,6 +66,19 @@ def _check_assignments(store: Store, plan: dict[str, Any], mapping: dict[str, in
             raise ApiError(422, f"no device {device_id}", field=f"assignments.{route_id}")
 
 
+def _check_own_fields(body: PlanIn, area: str) -> None:
+    """A plan that says its own date or area must say the same as the request."""
+    own = body.plan.date
+    if own is not None and own != body.date.isoformat():
+        raise ApiError(
+            422, f"the plan is for {own}, the request says {body.date.isoformat()}", field="date"
+        )
+    if body.plan.area is not None and body.plan.area != area:
+        raise ApiError(
+            422, f"the plan is of area {body.plan.area!r}, the request says {area!r}", field="area"
+        )
+
+
 @router.post(
     "/api/v1/plans",
     status_code=201,
@@ -73,9 +87,11 @@ def _check_assignments(store: Store, plan: dict[str, Any], mapping: dict[str, in
 )
 def create_plan(body: PlanIn, request: Request) -> PlanCreated:
     store = _store(request)
-    area = area_or_422(request, body.area)
-    _check_assignments(store, body.plan, body.assignments)
-    plan_id = store.save_plan(body.date.isoformat(), body.plan, body.name, area.id)
+    area = area_or_422(request, body.area or body.plan.area)
+    document = body.plan.model_dump(exclude_unset=True)
+    _check_own_fields(body, area.id)
+    _check_assignments(store, document, body.assignments)
+    plan_id = store.save_plan(body.date.isoformat(), document, body.name, area.id)
     store.assign(plan_id, body.assignments)
     return PlanCreated(id=plan_id)
 

@@ -189,9 +189,25 @@ def test_positions_public_and_latest(client: TestClient) -> None:
     assert positions[0]["device_id"] == device_id and positions[0]["lat"] == -8.09
 
 
+def visit(kind: str, pid: str, at_s: int, kg: int = 0) -> dict:
+    return {"id": pid, "kind": kind, "arrival_s": at_s, "departure_s": at_s + 60,
+            "load": {"kg": kg, "m3": kg / 250}}  # fmt: skip
+
+
+def minimal_plan(**extra: object) -> dict:
+    """The smallest plan.json the service accepts: one truck, one stop, its places."""
+    visits = [visit("depot_start", "D", 21600), visit("stop", "S1", 22000, 40),
+              visit("depot_end", "D", 23000, 40)]  # fmt: skip
+    route = {"vehicle_id": "R1", "visits": visits, "distance_m": 900, "duration_s": 1460,
+             "cost": 12.5}  # fmt: skip
+    places = {"D": {"lon": -79.02, "lat": -8.08, "kind": "depot", "name": "Depósito"},
+              "S1": {"lon": -79.021, "lat": -8.081, "kind": "stop", "name": "Calle 1"}}  # fmt: skip
+    return {"routes": [route], "unassigned": [], "places": places, **extra}
+
+
 def test_plans_and_assignments(client: TestClient) -> None:
     device_id, _ = new_device(client)
-    plan = {"routes": [{"vehicle_id": "R1", "visits": []}], "unassigned": []}
+    plan = minimal_plan()
     body = {"date": "2026-11-24", "plan": plan, "assignments": {"R1": device_id}}
     assert client.post("/api/v1/plans", json=body).status_code == 401
     created = client.post("/api/v1/plans", json=body, headers=admin_headers())
