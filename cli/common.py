@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -63,3 +64,16 @@ BUFFER_OPT = typer.Option(
 )
 SPEEDS_OPT = typer.Option(None, "--speeds", help="Truck speed table (TOML); default is shipped.")
 NO_CACHE_OPT = typer.Option(False, "--no-cache", help="Rebuild the graph, ignoring the cache.")
+
+
+def service_date_option(text: str | None, tomorrow: date) -> date:
+    """``--date`` as a date, or the area's tomorrow when not given (printed, never null)."""
+    if text is None:
+        err.print(f"Fecha de servicio / service date: {tomorrow.isoformat()} (mañana)",
+                  highlight=False)  # fmt: skip
+        return tomorrow
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[bold red]error:[/] --date {text!r}: expected YYYY-MM-DD", highlight=False)
+        raise typer.Exit(2) from None

@@ -8,14 +8,13 @@ data; only the inputs are the demo's.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from basuracero.cli.common import err, input_errors, out
+from basuracero.cli.common import err, input_errors, out, service_date_option
 from basuracero.cli.plan_cmd import DEMO_AREA, summary_table
 from basuracero.maps.coverage_map import Schedule, ScheduleError, parse_days
 from basuracero.maps.day_outputs import OutputOptions
@@ -23,16 +22,6 @@ from basuracero.maps.i18n import LANGUAGES, get_lang
 from basuracero.planning.day import DayRequest, read_fleet
 from basuracero.planning.demo import run_demo
 from basuracero.routing.solver import Progress as SolveProgress
-
-
-def _service_date(text: str | None) -> str:
-    if text is None:
-        return datetime.now(DEMO_AREA.tz).date().isoformat()
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        err.print(f"[bold red]error:[/] --date {text!r}: expected YYYY-MM-DD", highlight=False)
-        raise typer.Exit(2) from None
 
 
 def kpi_table(kpis: dict) -> Table:
@@ -65,7 +54,7 @@ def demo(
         "osm", "--tiles", help="Background: osm, none (our streets only) or a tile URL template."
     ),
     service_date: str | None = typer.Option(
-        None, "--date", help="Service date YYYY-MM-DD (default: today in Lima)."
+        None, "--date", help="Service date YYYY-MM-DD (default: tomorrow in the area's zone)."
     ),
     days: str = typer.Option(
         "lun-sab", "--days", help="Collection days on the public map: lun-sab, lun,mie,vie, ..."
@@ -90,12 +79,12 @@ def demo(
     except ScheduleError as exc:
         err.print(f"[bold red]error:[/] --days: {exc}", highlight=False)
         raise typer.Exit(2) from None
-    when = _service_date(service_date)
+    when = service_date_option(service_date, DEMO_AREA.tomorrow())
     options = OutputOptions(
         tiles=tiles, schedule=schedule, base_url=base_url, pdf=pdf,
         fleet_size=len(read_fleet(DEMO_AREA.fleet)),
     )  # fmt: skip
-    request = DayRequest(service_date=date.fromisoformat(when), time_limit_s=time_limit, seed=seed)
+    request = DayRequest(service_date=when, time_limit_s=time_limit, seed=seed)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(),
         TextColumn("{task.fields[best]}"), MofNCompleteColumn(),

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from basuracero.cli.common import err, input_errors, out
+from basuracero.cli.common import err, input_errors, out, service_date_option
 from basuracero.data import DEMO_AREA as DEMO_AREA_ID
 from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
 from basuracero.planning.area import Area, AreaError, areas_under, bundled_areas
@@ -71,11 +71,12 @@ def _plan_week(
     quiet: bool,
     coverage: Path | None,
     out_file: Path,
+    zone: str,
 ) -> None:
     result = plan_week(
         scenario, schedule, week_of, DayRequest(time_limit_s=time_limit, seed=seed),
         solver=lambda sc: solve_scenario(sc, time_limit, seed, quiet),
-        views_of=MIXED if coverage is not None else None,
+        views_of=MIXED if coverage is not None else None, timezone=zone,
     )  # fmt: skip
     if coverage is not None and result.views:
         write_week_map(result.views, coverage)
@@ -136,7 +137,9 @@ def plan(
     out_file: Path = typer.Option(Path("plan.json"), "--out", help="Where to write plan.json."),
     time_limit: float = typer.Option(30.0, "--time-limit", min=0.5, help="Seconds of search."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same plan)."),
-    service_date: str | None = typer.Option(None, "--date", help="Service date YYYY-MM-DD."),
+    service_date: str | None = typer.Option(
+        None, "--date", help="Service date YYYY-MM-DD (default: tomorrow in the area's zone)."
+    ),
     max_snap_m: float = typer.Option(DEFAULT_MAX_SNAP_M, "--max-snap-m", min=0.1),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     week: bool = typer.Option(False, "--week", help="Plan the seven days of --schedule."),
@@ -188,21 +191,22 @@ def plan(
             area = _area(area_id, areas_dir)
         inputs, zone = DayInputs.of_area(area), area.timezone
         schedule = area.week or schedule
+        when = service_date_option(service_date, area.tomorrow())
     else:
         area = None
+        when = service_date_option(service_date, DEMO_AREA.tomorrow())
         inputs, zone = _file_inputs(osm, points, sites, fleet, max_snap_m, streets_area,
                                     streets_where, population, kg_per_person_day, kg_per_m,
                                     no_points, each_side)  # fmt: skip
     if week:
         with input_errors():
             scenario = load_scenario(inputs)
-            week_of = date.fromisoformat(service_date) if service_date else date.today()
-            _plan_week(scenario, schedule, week_of, time_limit, seed, quiet, coverage, out_file)
+            _plan_week(scenario, schedule, when, time_limit, seed, quiet, coverage, out_file, zone)
         return
     with input_errors():
         scenario = load_scenario(inputs)
         result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
-    document = plan_document(scenario, result, service_date, area=area and area.id,
+    document = plan_document(scenario, result, when.isoformat(), area=area and area.id,
                              timezone=zone)  # fmt: skip
     write_json(document, out_file)
     _print_result(result, out_file)

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -60,6 +61,12 @@ class Area:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def tomorrow(self, now: datetime | None = None) -> date:
+        """The default service date: tomorrow on the area's clock (plans are made the day
+        before), the same for ``plan``, ``plan --week`` and ``demo``."""
+        moment = (now or datetime.now(UTC)).astimezone(self.tz)
+        return moment.date() + timedelta(days=1)
 
     def input_files(self) -> list[Path]:
         """Every file a day's plan reads, in a fixed order (for the content key)."""

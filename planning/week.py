@@ -103,6 +103,7 @@ def plan_week(
     *,
     solver: Callable[[Scenario], Plan] | None = None,
     views_of: str | None = None,
+    timezone: str | None = None,
 ) -> WeekPlan:
     """week.json: one plan per stream and set of stops, and which dates use which plans.
 
@@ -123,7 +124,7 @@ def plan_week(
         scenario.problem = template.problem
         plan = solve(scenario)
         first = monday + timedelta(days=min(template.days) - 1)
-        plan_doc = plan_document(scenario, plan, first.isoformat())
+        plan_doc = plan_document(scenario, plan, first.isoformat(), timezone=timezone)
         names = [DAY_NAMES_ES[d - 1] for d in sorted(template.days)]
         document["templates"].append(
             {
