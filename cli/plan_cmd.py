@@ -14,9 +14,11 @@ from basuracero.cli.common import err, input_errors, out, service_date_option
 from basuracero.data import DEMO_AREA as DEMO_AREA_ID
 from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
 from basuracero.planning.area import Area, AreaError, areas_under, bundled_areas
+from basuracero.planning.carry_over import carried_from_csv
 from basuracero.planning.day import (
     DayInputs,
     DayRequest,
+    carry_over_summary,
     load_scenario,
     plan_document,
     solve_checked,
@@ -184,6 +186,9 @@ def plan(
     areas_dir: Path | None = typer.Option(
         None, "--areas", help="Folder of service areas for --area (default: the bundled ones)."
     ),
+    carry_over: Path | None = typer.Option(
+        None, "--carry-over", help="missed.csv of an earlier plan: its misses become required."
+    ),
 ) -> None:
     """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
     if area_id is not None:
@@ -204,10 +209,13 @@ def plan(
             _plan_week(scenario, schedule, when, time_limit, seed, quiet, coverage, out_file, zone)
         return
     with input_errors():
-        scenario = load_scenario(inputs)
+        carried = carried_from_csv(carry_over) if carry_over is not None else None
+        scenario = load_scenario(inputs, carry_over=carried)
         result = solve_scenario(scenario, time_limit, seed, quiet, balance_weight=balance)
     document = plan_document(scenario, result, when.isoformat(), area=area and area.id,
                              timezone=zone)  # fmt: skip
+    if carried is not None:
+        document["carry_over"] = carry_over_summary(carried, scenario)
     write_json(document, out_file)
     _print_result(result, out_file)
 

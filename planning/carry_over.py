@@ -7,8 +7,11 @@ plan made on other inputs) come back as extra stops where the earlier plan had t
 
 from __future__ import annotations
 
+import csv
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,6 +84,59 @@ def carried_from_plan(
             str(place.get("name") or ""), collected[vid],
         ))  # fmt: skip
     return CarryOver(from_plan, tuple(items))
+
+
+def carried_from_csv(path: Path) -> CarryOver:
+    """The misses of a ``missed.csv`` (``GET /api/v1/plans/{id}/missed.csv``), or any CSV with
+    ``id,lon,lat`` and optionally ``street,kind,task,stream,kg,m3``: each row one job to carry."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read carry-over file: {exc.strerror}") from exc
+    return carried_from_rows(rows, source=str(path))
+
+
+def carried_from_rows(
+    rows: Iterable[Mapping[str, Any]], *, source: str = "rows", from_plan: int | None = None
+) -> CarryOver:
+    """Carried items from missed-list rows; a job listed once per stream is merged."""
+    items: dict[str, CarriedItem] = {}
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        where = f"{source}: row {number}"
+        vid = str(row.get("id") or "").strip()
+        if not vid:
+            raise ScenarioError(f"{where}: field 'id' is empty", field="id")
+        task = str(row.get("task") or "").strip() or None
+        kind = str(row.get("kind") or ("street" if task else "stop")).strip()
+        if kind not in ("stop", "street") or (kind == "street" and task is None):
+            raise ScenarioError(f"{where}, id {vid!r}: field 'kind' = {kind!r} "
+                                "(stop, or street with its task)", field="kind")  # fmt: skip
+        stream = str(row.get("stream") or MIXED).strip() or MIXED
+        load = Load(round(_float(row, "kg", where, 0.0)), _float(row, "m3", where, 0.0))
+        earlier = items.get(vid)
+        loads = dict(earlier.load_by_stream) if earlier else {}
+        loads[stream] = load
+        items[vid] = CarriedItem(
+            vid, kind, task, _float(row, "lon", where, None), _float(row, "lat", where, None),
+            str(row.get("street") or row.get("name") or ""), loads,
+        )  # fmt: skip
+    return CarryOver(from_plan, tuple(items.values()))
+
+
+def _float(row: Mapping[str, Any], key: str, where: str, default: float | None) -> float:
+    raw = row.get(key)
+    if raw is None or str(raw).strip() == "":
+        if default is None:
+            raise ScenarioError(f"{where}: field {key!r} is empty", field=key)
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ScenarioError(f"{where}: field {key!r} = {raw!r}: not a number", field=key) from None
+    if not math.isfinite(value) or (key in ("kg", "m3") and value < 0):
+        raise ScenarioError(f"{where}: field {key!r} = {raw!r}: out of range", field=key)
+    return value
 
 
 def _collected(document: Mapping[str, Any]) -> dict[str, dict[str, Load]]:

@@ -195,12 +195,17 @@ def plan_day(
     document = plan_document(scenario, plan, when, area=area and area.id,
                              timezone=area and area.timezone)  # fmt: skip
     if request.carry_over is not None:
-        document["carry_over"] = {
-            "from_plan": request.carry_over.from_plan,
-            "jobs": sorted({item.job for item in request.carry_over.items}),
-            "not_in_today": scenario.carry_over_missing,
-        }
+        document["carry_over"] = carry_over_summary(request.carry_over, scenario)
     return DayPlan(scenario, plan, document)
+
+
+def carry_over_summary(carry: CarryOver, scenario: Scenario) -> dict[str, Any]:
+    """What plan.json says of the carried work: from which plan, which jobs, what was lost."""
+    return {
+        "from_plan": carry.from_plan,
+        "jobs": sorted({item.job for item in carry.items}),
+        "not_in_today": scenario.carry_over_missing,
+    }
 
 
 def write_json(document: dict[str, Any], path: Path) -> None:

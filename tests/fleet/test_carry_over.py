@@ -133,3 +133,48 @@ def send_first_half(client: TestClient, day: DayPlan, route: dict, token: str) -
     sent = client.post("/api/v1/pings", json={"pings": pings},
                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     assert sent.json()["accepted"] == len(pings)
+
+
+def test_plan_carry_over_file_adds_the_misses_to_the_normal_day(
+    yesterday: DayPlan, tmp_path: Path
+) -> None:
+    """`plan --carry-over missed.csv`: the district's day as usual, plus every miss once."""
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from basuracero.cli import app
+    from basuracero.routing.plan import Plan
+
+    document = yesterday.document
+    collected = Plan.from_dict(document).collected()
+    missed = street_visits(document)[:4]
+    stops = [v for r in document["routes"] for v in r["visits"] if v["kind"] == "stop"][:1]
+    path = tmp_path / "missed.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "lon", "lat", "street", "missed_vehicle", "planned_at",
+                         "status", "reason", "kind", "task", "stream", "kg", "m3", "date"])
+        for visit in [*missed, *stops]:
+            place = document["places"][visit["id"]]
+            kg, m3 = collected[visit["id"]]["mixed"]
+            writer.writerow([visit["id"], place["lon"], place["lat"], place["name"], "C1",
+                             "2026-11-30T07:50:00-05:00", "missed", "", visit["kind"],
+                             visit.get("task") or "", "mixed", kg, m3, "2026-11-30"])
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(app, [
+        "plan", "--area", AREA.id, "--date", "2026-12-01", "--time-limit", "2", "--quiet",
+        "--carry-over", str(path), "--out", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    today = json.loads(out.read_text())
+    tasks = [v["task"] for v in street_visits(today)]
+    assert len(tasks) == len(set(tasks))  # every street once, misses included
+    assert set(tasks) == {v["task"] for v in street_visits(document)}  # nothing lost
+    served_stops = [v["id"] for r in today["routes"] for v in r["visits"] if v["kind"] == "stop"]
+    assert stops[0]["id"] in served_stops and len(served_stops) == len(set(served_stops))
+    assert today["carry_over"]["jobs"] == sorted(
+        {v["task"] for v in missed} | {stops[0]["id"]}
+    )
+    assert today["unassigned"] == []
