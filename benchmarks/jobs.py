@@ -297,13 +297,43 @@ class Proc:
     fh: Any = field(repr=False, default=None)
 
 
-def spawn(name: str, argv: list[str], tmp: Path, env: dict[str, str]) -> Proc:
+# What ``basuracero serve`` and ``basuracero worker`` run, for when the CLI package does not
+# import (another command's module half edited): the same service factory and worker function.
+DIRECT = """
+import os, sys
+cmd, opts = sys.argv[1], dict(zip(sys.argv[2::2], sys.argv[3::2]))
+if cmd == "serve":
+    import uvicorn
+    os.environ.update(BASURACERO_DATABASE_URL=opts["--db"], BASURACERO_AREAS_DIR=opts["--areas"],
+                      BASURACERO_BROKER_URL=opts["--broker"])
+    uvicorn.run("basuracero.service:create_app", factory=True, port=int(opts["--port"]))
+else:
+    from basuracero.fleet.settings import Settings
+    from basuracero.jobs.worker import worker_main
+    worker_main(Settings(broker_url=opts["--broker"], database_url=opts["--db"],
+                         worker_concurrency=int(opts["--concurrency"]), areas_dir=opts["--areas"]))
+"""
+
+
+def cli_entry() -> list[str]:
+    """``python -m basuracero.cli`` when it imports, else the same functions started directly."""
+    check = subprocess.run([sys.executable, "-c", "import basuracero.cli"], capture_output=True,
+                           text=True, cwd=tempfile.gettempdir())  # fmt: skip
+    if check.returncode == 0:
+        return ["-m", "basuracero.cli"]
+    print("WARNING: the basuracero CLI does not import here ("
+          f"{(check.stderr.strip().splitlines() or ['?'])[-1]}); starting the service factory and "
+          "worker_main directly, as `basuracero serve/worker` would")  # fmt: skip
+    return ["-c", DIRECT]
+
+
+def spawn(name: str, argv: list[str], ctx: Context) -> Proc:
     """A subprocess in its own session (so its whole tree is stopped at once), logging to a file."""
-    log = tmp / f"{name}.log"
+    log = ctx.tmp / f"{name}.log"
     fh = log.open("wb")
     popen = subprocess.Popen(
-        [sys.executable, "-m", "basuracero.cli", *argv], stdout=fh, stderr=subprocess.STDOUT,
-        env=env, cwd=tmp, start_new_session=True,
+        [sys.executable, *ctx.entry, *argv], stdout=fh, stderr=subprocess.STDOUT,
+        env=ctx.env, cwd=ctx.tmp, start_new_session=True,
     )  # fmt: skip
     return Proc(name, popen, log, fh)
 
@@ -377,6 +407,16 @@ def session_cpu_s(session: int, method: str) -> float:
     return total / ticks
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine spent busy since boot (all processes), from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return math.nan
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 # --------------------------------------------------------------------------- one run
 
 
@@ -406,6 +446,8 @@ class PhaseResult:
     crashed: list[str]
     log_errors: list[str]
     load: tuple[float, float]  # 1-minute load average when the jobs were submitted, at the end
+    machine_cpu_s: float  # busy CPU seconds of the whole machine during the run
+    service_cpu_s: float  # of which the service process
 
 
 def read_rows(db_url: str, ids: list[int]) -> list[JobRow]:
@@ -448,7 +490,7 @@ def run_phase(
         for k in range(n_workers):
             proc = spawn(f"worker{n_workers}-{k + 1}", [
                 "worker", "--broker", args.broker, "--db", ctx.db_url, "--concurrency", "1",
-                "--areas", str(ctx.areas_dir)], ctx.tmp, ctx.env)  # fmt: skip
+                "--areas", str(ctx.areas_dir)], ctx)  # fmt: skip
             workers.append(proc)
             ctx.running.append(proc)
         for proc in workers:
@@ -458,6 +500,8 @@ def run_phase(
         cpu0 = sum(session_cpu_s(p.popen.pid, ctx.cpu) for p in workers)
         began = time.monotonic()
         load0 = os.getloadavg()[0]
+        busy0 = machine_busy_s()
+        service0 = session_cpu_s(ctx.service_pid, ctx.cpu)
         ids, submit_failures = [], []
         with httpx.Client(base_url=ctx.base, timeout=60) as http:
             for area, day in specs:
@@ -480,6 +524,8 @@ def run_phase(
                     time.sleep(3)  # a dead worker's job comes back after job_stale_s; wait on
         wall = time.monotonic() - began
         load1 = os.getloadavg()[0]
+        busy = machine_busy_s() - busy0
+        service_cpu = session_cpu_s(ctx.service_pid, ctx.cpu) - service0
         cpu = sum(session_cpu_s(p.popen.pid, ctx.cpu) for p in workers) - cpu0
         crashed = [f"{p.name} exited with {p.popen.returncode}:\n{tail(p.log)}"
                    for p in workers if p.popen.poll() is not None]  # fmt: skip
@@ -501,7 +547,16 @@ def run_phase(
     if pending:
         print(f"  {len(pending)} job(s) still unfinished after {wall:.0f} s: {sorted(pending)}")
     return PhaseResult(
-        n_workers, rows, submit_failures, cpu, wall, crashed, log_errors, (load0, load1)
+        n_workers,
+        rows,
+        submit_failures,
+        cpu,
+        wall,
+        crashed,
+        log_errors,
+        (load0, load1),
+        busy,
+        service_cpu,
     )
 
 
@@ -512,6 +567,8 @@ class Context:
     db_url: str
     env: dict[str, str]
     cpu: str
+    entry: list[str] = field(default_factory=list)
+    service_pid: int = 0
     base: str = ""
     running: list[Proc] = field(default_factory=list)
 
@@ -554,6 +611,19 @@ def report_phase(result: PhaseResult, time_limit: float) -> dict[str, float]:
         f"  CPU per job: {cpu_job:.1f} s (worker process trees, {result.cpu_s:.1f} s in all, "
         f"idle polling included; time limit {time_limit:g} s)"
     )
+    share = cpu_job / pct(solves, 50) if solves else math.nan
+    others = (result.machine_cpu_s - result.cpu_s - result.service_cpu_s) / result.wall_s
+    print(
+        f"  cores: the workers used {result.cpu_s / result.wall_s:.2f}, the service "
+        f"{result.service_cpu_s / result.wall_s:.2f}, everything else on the machine (Redis, this"
+        f" script, other users) {others:.2f}, of {os.cpu_count()}; a running job got "
+        f"{share:.2f} core"
+    )
+    if share < 0.85:
+        print(
+            "  note: a job got less than a core (the machine was shared). The solver stops at its"
+            " wall-clock time limit, so jobs/minute held up but each job searched less."
+        )
     print(
         f"  queue wait (started - created): p50 {pct(waits, 50):.1f} s, p95 {pct(waits, 95):.1f} s"
     )
@@ -600,8 +670,12 @@ def capacity(figures: dict[int, dict[str, float]], args: argparse.Namespace) -> 
         for label, d in (("La Libertad", REGION), ("Peru", COUNTRY)):
             need = math.ceil(d * t * margin / WINDOW_S)
             print(f"  {t_label:18} {label:12} D = {d:5,d}: ceil({d} x {t:.1f} x {margin:g} / "
-                  f"{WINDOW_S:.0f}) = {need:4d} worker(s) = ~{need * cores_per_worker:.0f} "
-                  f"core(s) at {cores_per_worker:.2f} core per worker")  # fmt: skip
+                  f"{WINDOW_S:.0f}) = {need:4d} worker(s) = {need} core(s)")  # fmt: skip
+    print(
+        f"  cores: one per worker process. A job keeps its core busy until its wall-clock time "
+        f"limit (measured: {cores_per_worker:.2f} core per running job with 1 worker; below 1 "
+        "only when other processes took CPU)."
+    )
     if 2 in figures and 1 in figures and figures[1]["per_min"]:
         speedup = figures[2]["per_min"] / figures[1]["per_min"]
         print(
@@ -691,27 +765,15 @@ def main() -> None:
         env = {**os.environ, "BASURACERO_ADMIN_TOKEN": ADMIN, "BASURACERO_CONFIG": "/nonexistent"}
         env.pop("BASURACERO_AREAS_DIR", None)
         ctx = Context(tmp=tmp, areas_dir=areas_dir, db_url=f"sqlite:///{tmp / 'bench.db'}",
-                      env=env, cpu=cpu_method())  # fmt: skip
+                      env=env, cpu=cpu_method(), entry=cli_entry())  # fmt: skip
         figures: dict[int, dict[str, float]] = {}
         try:
             port = free_port()
-            service = spawn(
-                "service",
-                [
-                    "serve",
-                    "--db",
-                    ctx.db_url,
-                    "--areas",
-                    str(areas_dir),
-                    "--broker",
-                    args.broker,
-                    "--port",
-                    str(port),
-                ],
-                tmp,
-                env,
-            )
+            argv = ["serve", "--db", ctx.db_url, "--areas", str(areas_dir),
+                    "--broker", args.broker, "--port", str(port)]  # fmt: skip
+            service = spawn("service", argv, ctx)
             ctx.running.append(service)
+            ctx.service_pid = service.popen.pid
             ctx.base = f"http://127.0.0.1:{port}"
             wait_for_log(service, "Application startup complete", 120)
             for phase, n_workers in enumerate(args.workers):
