@@ -30,6 +30,7 @@ from basuracero.geodata.sites import PointSet
 from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M, SnappedPoints, Unsnapped, snap_points
 from basuracero.geodata.streets import StreetGraph
 from basuracero.routing.model import (
+    CREW_PAY,
     MIXED,
     SITE_KINDS,
     Depot,
@@ -44,6 +45,10 @@ from basuracero.routing.model import (
 from basuracero.routing.plan import Plan, Unassigned
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+# A fleet file describes a municipality's trucks: crews paid for their shift, and the day shared
+# so that no crew works far longer than the others (routing.model.Vehicle).
+DEFAULT_CREW_PAY = "shift"
+DEFAULT_BALANCE_SHARE = 0.25
 
 
 class ScenarioError(InputError):
@@ -189,7 +194,13 @@ def sites_from_points(sites: PointSet) -> tuple[list[Depot], list[DisposalSite]]
 
 
 def vehicles_from_config(config: Mapping[str, Any], source: str) -> list[Vehicle]:
-    """Trucks from a fleet TOML: ``[defaults]`` plus ``[[vehicle]]`` tables (see the demo's)."""
+    """Trucks from a fleet TOML: ``[defaults]`` plus ``[[vehicle]]`` tables (see the demo's).
+
+    Crew pay: ``crew_pay = "shift"`` (the default here: a municipal crew is paid for its shift)
+    or ``"hour"`` (a contractor paid for the hours out); ``overtime_until = "HH:MM"`` lets the
+    truck return after ``shift_end`` up to then at ``overtime_per_hour``; ``balance_share``
+    (default 0.25, ``false`` for none) is how far above the mean the longest route may run.
+    """
     defaults = dict(config.get("defaults") or {})
     tables = config.get("vehicle")
     if not isinstance(tables, list) or not tables:
@@ -205,6 +216,26 @@ def vehicles_from_config(config: Mapping[str, Any], source: str) -> list[Vehicle
     return vehicles
 
 
+def _crew_pay(raw: Any, what: str) -> str:
+    """``crew_pay``: "shift" (paid for the shift) or "hour" (paid for the hours out)."""
+    value = str(raw).strip().lower() if isinstance(raw, str) else raw
+    if value not in CREW_PAY:
+        raise ScenarioError(f"{what}, field 'crew_pay' = {raw!r}: expected one of "
+                            f"{', '.join(map(repr, CREW_PAY))}", field="crew_pay")
+    return value
+
+
+def _balance_share(raw: Any, what: str) -> float | None:
+    """``balance_share``: a share >= 0 (0.25: the longest route at most 25 % above the mean),
+    or ``false`` / ``"none"`` to leave the balance to cost."""
+    if raw is False or (isinstance(raw, str) and raw.strip().lower() in {"none", "off", ""}):
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not raw >= 0:
+        raise ScenarioError(f"{what}, field 'balance_share' = {raw!r}: expected a share >= 0 "
+                            f"(0.25 = 25 %) or false", field="balance_share")
+    return float(raw)
+
+
 def _vehicle(vid: str, entry: Mapping[str, Any], what: str) -> Vehicle:
     if "start_depot" not in entry:
         raise ScenarioError(f"{what}: field 'start_depot' is missing")
@@ -218,6 +249,14 @@ def _vehicle(vid: str, entry: Mapping[str, Any], what: str) -> Vehicle:
         )
     max_h = entry.get("max_duration_h")
     capacity_m3 = entry.get("capacity_m3")
+    overtime = entry.get("overtime_until")
+    overtime_end_s = None
+    if overtime not in (None, "", False):
+        overtime_end_s = clock_s(overtime, f"{what}, field 'overtime_until'")
+        shift_end = entry.get("shift_end", "24:00")
+        if overtime_end_s < clock_s(shift_end, f"{what}, 'shift_end'"):
+            raise ScenarioError(f"{what}, field 'overtime_until' = {overtime!r}: before the "
+                                f"shift end {shift_end!r}", field="overtime_until")
     try:
         return Vehicle(
             id=vid,
@@ -233,6 +272,10 @@ def _vehicle(vid: str, entry: Mapping[str, Any], what: str) -> Vehicle:
             shift_end_s=clock_s(entry.get("shift_end", "24:00"), f"{what}, 'shift_end'"),
             max_duration_s=None if max_h is None else round(float(max_h) * 3600),
             driver_break=driver_break,
+            crew_pay=_crew_pay(entry.get("crew_pay", DEFAULT_CREW_PAY), what),
+            overtime_end_s=overtime_end_s,
+            overtime_per_hour=_number(entry, "overtime_per_hour", what, 0.0) or 0.0,
+            balance_share=_balance_share(entry.get("balance_share", DEFAULT_BALANCE_SHARE), what),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ScenarioError):

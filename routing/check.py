@@ -82,8 +82,10 @@ def _check_route(
     end_depot = problem.depot_by_id.get(vehicle.end_depot)
     if start < vehicle.shift_start_s or (start_depot and start < start_depot.open_s):
         out.append(f"{who}: leaves at {start}, before its shift or the depot opens")
-    if end > vehicle.shift_end_s or (end_depot and end > end_depot.close_s):
-        out.append(f"{who}: returns at {end}, after its shift or the depot closes")
+    latest = vehicle.shift_end_s if vehicle.overtime_end_s is None else vehicle.overtime_end_s
+    if end > latest or (end_depot and end > end_depot.close_s):
+        out.append(f"{who}: returns at {end}, after its shift (and any overtime allowed) or "
+                   f"the depot closes")
     if vehicle.max_duration_s is not None and end - start > vehicle.max_duration_s:
         out.append(f"{who}: duration {end - start} s exceeds max_duration_s")
 
@@ -201,8 +203,20 @@ def _check_route(
         out.append(f"{who}: reported distance {route.distance_m} m, recomputed {distance} m")
     if route.duration_s != end - start:
         out.append(f"{who}: reported duration {route.duration_s} s, recomputed {end - start} s")
-    cost = (vehicle.fixed_cost + vehicle.cost_per_km * distance / 1000
-            + vehicle.cost_per_hour * (end - start) / 3600)
+    cost = _route_cost(vehicle, distance, start, end)
     if not math.isclose(route.cost, cost, rel_tol=COST_TOLERANCE, abs_tol=COST_TOLERANCE):
         out.append(f"{who}: reported cost {route.cost}, recomputed {cost}")
     return out
+
+
+def _route_cost(vehicle: Vehicle, distance_m: int, start_s: int, end_s: int) -> float:
+    """The route's cost recomputed from the vehicle's terms (written out again here, not taken
+    from the model, so a wrong formula there shows up as a cost mismatch)."""
+    if vehicle.crew_pay == "shift":
+        shift_h = (vehicle.shift_end_s - vehicle.shift_start_s) / 3600
+        crew = vehicle.cost_per_hour * shift_h  # the whole shift, however long the route
+    else:
+        crew = vehicle.cost_per_hour * (end_s - start_s) / 3600  # the hours out
+    overtime_h = max(0, end_s - vehicle.shift_end_s) / 3600
+    return (vehicle.fixed_cost + vehicle.cost_per_km * distance_m / 1000 + crew
+            + vehicle.overtime_per_hour * overtime_h)

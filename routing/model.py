@@ -19,6 +19,7 @@ import numpy as np
 from basuracero.errors import InputError
 
 DAY_S = 86_400
+CREW_PAY = ("hour", "shift")
 SITE_KINDS = ("landfill", "transfer", "recycling", "compost")
 MIXED = "mixed"
 
@@ -124,7 +125,25 @@ class DriverBreak:
 class Vehicle:
     """A truck and its crew's shift.
 
-    Cost of a used route: fixed_cost + cost_per_km · km + cost_per_hour · hours on the road.
+    Cost of a used route (see `route_cost`), currency units:
+
+    * ``crew_pay="hour"`` (a contractor paid for the hours the truck is out; the default for
+      vehicles built in code, so standard benchmarks keep their cost): fixed_cost +
+      cost_per_km · km + cost_per_hour · hours from leaving to returning to the depot.
+    * ``crew_pay="shift"`` (a municipal crew, paid for its shift whether the truck is out or
+      not): fixed_cost + cost_per_hour · shift hours (shift_end_s - shift_start_s), paid once
+      per truck used, + cost_per_km · km. Route hours cost nothing more, so nothing is gained
+      by delaying a departure.
+
+    Overtime: by default shift_end_s is a hard limit for the return. With ``overtime_end_s``
+    the truck may return up to then, and every hour after shift_end_s costs
+    ``overtime_per_hour`` on top of what the crew pay already charges for it (under shift pay
+    nothing: it is the overtime rate; under hour pay cost_per_hour: it is a premium).
+    ``max_duration_s`` still caps the route's length.
+
+    ``balance_share`` asks that the longest route's working hours stay within that share of
+    the mean of the routes used (0.25: at most 25 % above); None leaves the balance to cost.
+
     max_collected_kg / max_collected_m3 cap what the truck may collect over all its trips of the
     day (a crew or permit limit); None means no such limit.
     """
@@ -144,6 +163,10 @@ class Vehicle:
     driver_break: DriverBreak | None = None
     max_collected_kg: int | None = None
     max_collected_m3: float | None = None
+    crew_pay: str = "hour"
+    overtime_end_s: int | None = None
+    overtime_per_hour: float = 0.0
+    balance_share: float | None = None
 
     def __post_init__(self) -> None:
         what = f"vehicle {self.id!r}"
@@ -156,11 +179,23 @@ class Vehicle:
             _fail(what, f"capacity_kg must be > 0, got {self.capacity_kg}")
         if self.capacity_m3 is not None and not self.capacity_m3 > 0:
             _fail(what, f"capacity_m3 must be > 0, got {self.capacity_m3}")
-        for name in ("cost_per_km", "cost_per_hour", "fixed_cost"):
+        for name in ("cost_per_km", "cost_per_hour", "fixed_cost", "overtime_per_hour"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not value >= 0:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
                 _fail(what, f"{name} must be >= 0, got {value!r}")
         _check_window(what, "shift_start_s", "shift_end_s", self.shift_start_s, self.shift_end_s)
+        if self.crew_pay not in CREW_PAY:
+            _fail(what, f"crew_pay must be one of {', '.join(map(repr, CREW_PAY))}, "
+                        f"got {self.crew_pay!r}")
+        if self.overtime_end_s is not None:
+            _check_window(what, "shift_end_s", "overtime_end_s", self.shift_end_s,
+                          self.overtime_end_s)
+        share = self.balance_share
+        if share is not None and (
+            isinstance(share, bool) or not isinstance(share, int | float) or not share >= 0
+        ):
+            _fail(what, f"balance_share must be a share >= 0 (0.25 = 25 %) or None, "
+                        f"got {share!r}")
         if self.max_duration_s is not None:
             _check_int(what, "max_duration_s", self.max_duration_s, 1)
         if self.max_collected_kg is not None:
@@ -179,9 +214,33 @@ class Vehicle:
             _check_int(what, "driver_break.duration_s", b.duration_s, 1)
 
     @property
+    def return_limit_s(self) -> int:
+        """Latest return to the depot: the shift end, or the end of the overtime allowed."""
+        return self.shift_end_s if self.overtime_end_s is None else self.overtime_end_s
+
+    @property
     def duration_limit_s(self) -> int:
-        span = self.shift_end_s - self.shift_start_s
+        span = self.return_limit_s - self.shift_start_s
         return span if self.max_duration_s is None else min(span, self.max_duration_s)
+
+    @property
+    def shift_pay(self) -> bool:
+        """True when the crew is paid for its whole shift (a fixed cost of using the truck)."""
+        return self.crew_pay == "shift"
+
+    @property
+    def used_cost(self) -> float:
+        """What using the truck costs before it moves: fixed_cost, plus the shift's pay under
+        shift pay (currency units)."""
+        if not self.shift_pay:
+            return self.fixed_cost
+        return self.fixed_cost + self.cost_per_hour * (self.shift_end_s - self.shift_start_s) / 3600
+
+    def route_cost(self, distance_m: int, start_s: int, end_s: int) -> float:
+        """Cost of a route of ``distance_m`` leaving at ``start_s`` and back at ``end_s``."""
+        crew = 0.0 if self.shift_pay else self.cost_per_hour * (end_s - start_s) / 3600
+        overtime = max(0, end_s - self.shift_end_s) * self.overtime_per_hour / 3600
+        return self.used_cost + self.cost_per_km * distance_m / 1000 + crew + overtime
 
 
 @dataclass(frozen=True)
@@ -349,3 +408,9 @@ class Problem:
     @cached_property
     def vehicle_by_id(self) -> dict[str, Vehicle]:
         return {v.id: v for v in self.vehicles}
+
+    @cached_property
+    def balance_share(self) -> float | None:
+        """The strictest balance asked by any truck (see `Vehicle.balance_share`), or None."""
+        shares = [v.balance_share for v in self.vehicles if v.balance_share is not None]
+        return min(shares) if shares else None

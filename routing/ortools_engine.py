@@ -21,9 +21,9 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from basuracero.routing.model import Problem, Stop, Vehicle
+from basuracero.routing.preferences import COST_SCALE, Preferences
 from basuracero.routing.screen import Compatibility
 
-COST_SCALE = 100_000  # solver cost units per currency unit
 REQUIRED_PENALTY = 10**13
 BIG = 10**9
 
@@ -43,6 +43,7 @@ class SolverSettings:
     balance_weight: float = 0.0
     first_solution: str | None = None
     on_solution: Callable[[int], None] | None = None
+    preferences: Preferences | None = None
 
 
 @dataclass
@@ -59,6 +60,7 @@ def _litres(m3: float) -> int:
 class OrtoolsModel:
     def __init__(self, problem: Problem, compat: Compatibility, stops: Sequence[Stop]) -> None:
         self.problem = problem
+        self.seed_refused = False
         self.compat = compat
         self.stops = list(stops)
         self._layout()
@@ -133,7 +135,7 @@ class OrtoolsModel:
             sites = self.compat.sites[v.id]
             if not p.sites or not len(stop_rows) or not sites:
                 continue
-            key = (v.end_depot, sites, v.cost_per_km, v.cost_per_hour)
+            key = (v.end_depot, sites, v.cost_per_km, v.cost_per_hour, v.shift_pay)
             if key not in cache:
                 cache[key] = self._via(v, sites, locs[stop_rows])
             via_t, via_d, chosen = cache[key]
@@ -159,7 +161,9 @@ class OrtoolsModel:
         unload = np.array([p.site_by_id[s].unload_s for s in sites], dtype=np.int64)
         t = p.duration_s[np.ix_(stop_locs, site_locs)] + unload + p.duration_s[site_locs, home]
         d = p.distance_m[np.ix_(stop_locs, site_locs)] + p.distance_m[site_locs, home]
-        weight = v.cost_per_km * d / 1000 + v.cost_per_hour * t / 3600
+        # Under shift pay the hours are paid anyway: the best site is the nearest in km.
+        per_hour = 0.0 if v.shift_pay else v.cost_per_hour
+        weight = v.cost_per_km * d / 1000 + per_hour * t / 3600
         if not np.any(weight):
             weight = t.astype(float)
         best = np.argmin(weight + 1e-9 * t, axis=1)
@@ -183,8 +187,8 @@ class OrtoolsModel:
                 cost_classes[v.cost_per_km] = routing.RegisterTransitMatrix(
                     matrix.astype(np.int64).tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_classes[v.cost_per_km], k)
-            if v.fixed_cost:
-                routing.SetFixedCostOfVehicle(round(v.fixed_cost * COST_SCALE), k)
+            if v.used_cost:  # fixed cost, and the shift's pay under shift pay
+                routing.SetFixedCostOfVehicle(round(v.used_cost * COST_SCALE), k)
 
         self._time_dimension()
         self._load_dimensions()
@@ -218,7 +222,7 @@ class OrtoolsModel:
         p = self.problem
         routing, manager = self.routing, self.manager
         horizon = max(
-            [v.shift_end_s for v in p.vehicles] + [d.close_s for d in p.depots]
+            [v.return_limit_s for v in p.vehicles] + [d.close_s for d in p.depots]
             + [s.close_s for s in p.sites]
             + [w.end_s for s in self.stops for w in s.time_windows]
         ) + 1
@@ -251,7 +255,7 @@ class OrtoolsModel:
         for k, v in enumerate(p.vehicles):
             depot, end_depot = p.depot_by_id[v.start_depot], p.depot_by_id[v.end_depot]
             start_lo = max(v.shift_start_s, depot.open_s)
-            end_hi = min(v.shift_end_s, end_depot.close_s)
+            end_hi = min(v.return_limit_s, end_depot.close_s)
             end_lo = start_lo
             if k in self.final_site:
                 home = p.location[v.end_depot]
@@ -264,9 +268,12 @@ class OrtoolsModel:
             time_dim.CumulVar(routing.End(k)).SetRange(min(end_lo, end_hi), end_hi)
             if v.max_duration_s is not None:
                 time_dim.SetSpanUpperBoundForVehicle(v.max_duration_s, k)
-            if v.cost_per_hour:
+            if v.cost_per_hour and not v.shift_pay:  # hour pay: the hours out are paid
                 time_dim.SetSpanCostCoefficientForVehicle(
                     round(v.cost_per_hour * COST_SCALE / 3600), k)
+            if v.overtime_end_s is not None and v.overtime_per_hour and end_hi > v.shift_end_s:
+                time_dim.SetCumulVarSoftUpperBound(
+                    routing.End(k), v.shift_end_s, round(v.overtime_per_hour * COST_SCALE / 3600))
             b = v.driver_break
             if b is not None:
                 # The break is owed only while the route runs through its window (the model's
@@ -283,7 +290,13 @@ class OrtoolsModel:
                     solver.IsLessCstVar(start, b.earliest_start_s + b.duration_s),
                 )
                 solver.Add(interval.PerformedExpr() >= spans)
-            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+            # Hour pay: leave as late as the route allows (idle hours are paid). Shift pay:
+            # leave as early as it allows (an idle hour costs nothing, a late one delays
+            # residents).
+            if v.shift_pay:
+                routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+            else:
+                routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
 
     def _load_dimensions(self) -> None:
@@ -329,6 +342,36 @@ class OrtoolsModel:
                 if manager.IndexToNode(index) not in unload_set:
                     dim.SlackVar(index).SetValue(0)
 
+    def _preferences(self, settings: SolverSettings) -> None:
+        """Residents first, work shared (routing/preferences.py): a soft upper bound at the
+        reference time on every stop's service start, a soft upper bound at the target on
+        every route's span (or, without a target, the makespan term as global span cost),
+        and the global span cost of ``balance_weight``.
+
+        With driver breaks the span terms are left out: any cost on route spans makes
+        OR-Tools re-place the breaks at every move (demo day: 1 solution in 5 s instead of
+        16). PyVRP's balanced leg and the choice among candidate plans (which charges every
+        term) then keep the shared work unless OR-Tools' plan is better overall. The service
+        bounds stay (14 solutions in the same 5 s), but may make OR-Tools refuse the seed
+        (`seed_refused`; the solver then polishes on cost alone).
+        """
+        prefs = settings.preferences or Preferences()
+        span = round(settings.balance_weight * COST_SCALE / 3600)
+        if any(v.driver_break is not None for v in self.problem.vehicles):
+            prefs = Preferences(prefs.service_per_job_hour, prefs.reference_s)
+        span += prefs.makespan_coefficient
+        if span:
+            self.time_dim.SetGlobalSpanCostCoefficient(span)
+        if prefs.excess_coefficient and prefs.target_s is not None:
+            for k in range(len(self.problem.vehicles)):
+                self.time_dim.SetSoftSpanUpperBoundForVehicle(
+                    pywrapcp.BoundCost(prefs.target_s, prefs.excess_coefficient), k)
+        coefficient = prefs.service_coefficient
+        if coefficient:
+            for node in self.stop_node.values():
+                self.time_dim.SetCumulVarSoftUpperBound(
+                    self.manager.NodeToIndex(node), prefs.reference_s, coefficient)
+
     # ------------------------------------------------------------------ search
     def routes_to_indices(self, routes: dict[str, list[tuple[str, str]]]) -> list[list[int]]:
         """Variable indices per vehicle for a warm start; unloads take free copies of the site."""
@@ -359,9 +402,7 @@ class OrtoolsModel:
         params.time_limit.FromMilliseconds(max(1, int(settings.time_limit_s * 1000)))
         if settings.solution_limit is not None:
             params.solution_limit = settings.solution_limit
-        if settings.balance_weight:
-            self.time_dim.SetGlobalSpanCostCoefficient(
-                round(settings.balance_weight * COST_SCALE / 3600))
+        self._preferences(settings)
         if settings.on_solution is not None:
             callback = settings.on_solution
             routing.AddAtSolutionCallback(lambda: callback(routing.CostVar().Max()))
@@ -374,6 +415,9 @@ class OrtoolsModel:
                 left = settings.time_limit_s - (time.monotonic() - start)
                 params.time_limit.FromMilliseconds(max(1, int(left * 1000)))
                 assignment = routing.SolveFromAssignmentWithParameters(seed, params)
+                # OR-Tools may refuse to search from a seed its filters reject (breaks with
+                # costs on times): the seed itself is kept, and the caller told.
+                self.seed_refused = assignment is None
                 assignment = assignment or seed
         if assignment is None:
             assignment = routing.SolveWithParameters(params)

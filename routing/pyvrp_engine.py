@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
@@ -63,7 +64,29 @@ def _vehicle_key(v: Vehicle, compat: Compatibility) -> tuple:
     return (v.capacity_kg, v.capacity_m3, v.start_depot, v.end_depot, v.cost_per_km,
             v.cost_per_hour, v.fixed_cost, v.shift_start_s, v.shift_end_s, v.max_duration_s,
             v.driver_break, v.max_collected_kg, v.max_collected_m3, compat.streams[v.id],
-            compat.sites[v.id])
+            compat.sites[v.id], v.crew_pay, v.overtime_end_s, v.overtime_per_hour)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Shared work for PyVRP: every hour a route runs past ``target_s`` (seconds of route,
+    departure to return, as the scheduler times it) costs ``excess_per_hour``. PyVRP has no
+    global span; this is its overtime (duration beyond shift_duration, at unit_overtime_cost)
+    with the nominal duration lowered to the target."""
+
+    target_s: int
+    excess_per_hour: float
+
+
+@dataclass(frozen=True)
+class PyvrpResult:
+    """Routes as ordered (kind, id) steps per vehicle id; whether PyVRP found them feasible in
+    its own model (an infeasible best, e.g. late returns with a fleet too small for the day, is
+    still returned for repair); ``warm``, PyVRP's own routes, to continue the search."""
+
+    routes: dict[str, list[tuple[str, str]]]
+    feasible: bool
+    warm: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()
 
 
 def pyvrp_routes(
@@ -74,10 +97,17 @@ def pyvrp_routes(
     seed: int,
     iterations: int | None,
     on_cost: Callable[[float], None] | None = None,
-) -> tuple[dict[str, list[tuple[str, str]]], bool] | None:
-    """Routes as ordered (kind, id) steps per vehicle id and whether PyVRP found them feasible
-    in its own model (an infeasible best, e.g. late returns with a fleet too small for the day,
-    is still returned for repair), or None if PyVRP built no route."""
+    *,
+    balance: Balance | None = None,
+    warm: PyvrpResult | None = None,
+    hour_cost: float = 0.0,
+) -> PyvrpResult | None:
+    """PyVRP's best routes (see `PyvrpResult`), or None if PyVRP built no route.
+
+    ``balance`` adds the shared-work term; ``warm`` continues from an earlier result on the
+    same problem and stops (its routes seed the search); ``hour_cost`` (currency per hour)
+    charges the hours of shift-paid routes from their shift start to their return, PyVRP's
+    stand-in for serving residents early (it has no cost on service times)."""
     p = problem
     stops = list(stops)
     n_loc = len(p.location)
@@ -108,7 +138,8 @@ def pyvrp_routes(
         unload = np.array([p.site_by_id[s].unload_s for s in sites])
         t = dur[:, site_locs] + unload + dur[site_locs, home]
         d = dist[:, site_locs] + dist[site_locs, home]
-        weight = v.cost_per_km * d / 1000 + v.cost_per_hour * t / 3600
+        per_hour = 0.0 if v.shift_pay else v.cost_per_hour  # shift pay: hours paid anyway
+        weight = v.cost_per_km * d / 1000 + per_hour * t / 3600
         if not np.any(weight):
             weight = t.astype(float)
         best = np.argmin(weight + 1e-9 * t, axis=1)
@@ -209,15 +240,10 @@ def pyvrp_routes(
             capacity=cap,
             start_depot=depot_index[v.start_depot],
             end_depot=virtual_depot.get(key, depot_index[v.end_depot]),
-            fixed_cost=round(v.fixed_cost * UNIT_PER_CURRENCY),
-            tw_early=max(v.shift_start_s, start_depot.open_s),
-            tw_late=min(v.shift_end_s, end_depot.close_s) - brk,
-            shift_duration=v.duration_limit_s - brk,
-            unit_distance_cost=round(v.cost_per_km * UNIT_PER_CURRENCY / 1000),
-            unit_duration_cost=round(v.cost_per_hour * UNIT_PER_CURRENCY / 3600),
             profile=profile_of[compat.streams[v.id]],
             reload_depots=reloads,
             max_reloads=max(0, max_trips - 1) if reloads else 0,
+            **_time_terms(v, start_depot.open_s, end_depot.close_s, brk, balance, hour_cost),
         ))
         type_group.append(key)
 
@@ -227,8 +253,14 @@ def pyvrp_routes(
     if iterations is not None:
         criteria.append(MaxIterations(iterations))
     stop = _Reporting(MultipleCriteria(criteria), on_cost)
+    initial = None
+    if warm is not None and warm.warm:
+        initial = pyvrp.Solution(data, [
+            pyvrp.Route(data, [pyvrp.Activity(pyvrp.ActivityType(t), i) for t, i in acts], vt)
+            for vt, acts in warm.warm
+        ])  # fmt: skip
     result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False,
-                         params=search_params(budget_s))
+                         params=search_params(budget_s), initial_solution=initial)
     if not result.best.routes():
         return None
 
@@ -251,7 +283,66 @@ def pyvrp_routes(
         if steps and steps[-1][0] == "stop" and key in via_site and last_loc is not None:
             steps.append(("unload", via_site[key][last_loc]))
         out[vehicle.id] = _split_daily_limit(problem, vehicle, steps)
-    return out, result.best.is_feasible()
+    again = tuple(
+        (route.vehicle_type(), tuple(
+            (int(a.type), a.idx) for a in route.schedule()[1:-1]
+        ))
+        for route in result.best.routes()
+    )  # fmt: skip
+    return PyvrpResult(out, result.best.is_feasible(), again)
+
+
+def _time_terms(
+    v: Vehicle,
+    open_s: int,
+    close_s: int,
+    brk: int,
+    balance: Balance | None = None,
+    hour_cost: float = 0.0,
+) -> dict[str, int]:
+    """Shift, duration limit and costs of a vehicle type (PyVRP units, the break taken off the
+    shift as elsewhere in this approximation).
+
+    Hour pay: the hours out are paid (unit_duration_cost) and the start floats. Shift pay: the
+    shift is paid once (in fixed_cost), hours cost nothing, and the truck leaves at its shift
+    start (start_late = tw_early), so PyVRP's route duration is measured from the shift start
+    and its overtime (duration beyond shift_duration, at unit_overtime_cost) is exactly the
+    time after the shift end. Hour pay with overtime charges its premium the same way, from
+    the earliest start (PyVRP's start floats: an approximation, re-costed by the scheduler).
+
+    With ``balance`` the nominal duration is the target (less the break) and time past it
+    costs the balance rate, plus the overtime rate where the truck may work overtime (an
+    approximation: overtime then costs from the target on, not from the shift end).
+    """
+    start_lo = max(v.shift_start_s, open_s)
+    late = min(v.return_limit_s, close_s) - brk
+    nominal = v.duration_limit_s - brk
+    overtime = 0
+    if v.overtime_end_s is not None:
+        nominal = max(0, min(nominal, v.shift_end_s - start_lo - brk))
+        overtime = max(0, v.duration_limit_s - brk - nominal)
+    terms = {
+        "fixed_cost": round(v.used_cost * UNIT_PER_CURRENCY),
+        "tw_early": start_lo,
+        "tw_late": late,
+        "shift_duration": nominal,
+        "unit_distance_cost": round(v.cost_per_km * UNIT_PER_CURRENCY / 1000),
+        "unit_duration_cost": round(
+            (hour_cost if v.shift_pay else v.cost_per_hour) * UNIT_PER_CURRENCY / 3600),
+        "max_overtime": overtime,
+        "unit_overtime_cost": round(v.overtime_per_hour * UNIT_PER_CURRENCY / 3600)
+        if overtime else 0,
+    }
+    if balance is not None:
+        limit = nominal + overtime
+        nominal = max(0, min(limit, balance.target_s - brk))
+        terms["shift_duration"] = nominal
+        terms["max_overtime"] = limit - nominal
+        terms["unit_overtime_cost"] += round(
+            balance.excess_per_hour * UNIT_PER_CURRENCY / 3600)
+    if v.shift_pay:
+        terms["start_late"] = start_lo
+    return terms
 
 
 def _split_daily_limit(

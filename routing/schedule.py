@@ -2,8 +2,13 @@
 
 Both engines (OR-Tools and PyVRP) and hand-drawn routes only fix the *order* of visits. Timing
 is recomputed here with earliest-arrival scheduling, which is dominant for time windows once the
-order is fixed, and the driver break is placed in the first gap where it fits its window. The
-start is then pushed as late as the windows allow, so idle time at the first stop is not paid.
+order is fixed, and the driver break is placed in the first gap where it fits its window.
+
+When the crew is paid by the hour the start is then pushed as late as the windows allow, so
+idle time at the stops is not paid. When it is paid for its shift an idle hour costs nothing
+and a later start only serves residents later: the truck leaves at its shift start (or when the
+depot opens), held back only by a wait at its first place (a window that opens later), which
+delays no one.
 """
 
 from __future__ import annotations
@@ -78,7 +83,7 @@ def _forward(
             return None
         end = max(end + brk.duration_s, break_start + brk.duration_s)
     depot = problem.depot_by_id[vehicle.end_depot]
-    if end > min(vehicle.shift_end_s, depot.close_s):
+    if end > min(vehicle.return_limit_s, depot.close_s):
         return None
     if vehicle.max_duration_s is not None and end - start_s > vehicle.max_duration_s:
         return None
@@ -148,19 +153,40 @@ def schedule_route(
     """Timed route for `steps` ((kind, id) with kind "stop" or "unload"); None if infeasible."""
     depot = problem.depot_by_id[vehicle.start_depot]
     earliest_start = max(vehicle.shift_start_s, depot.open_s)
-    start = earliest_start if start_s is None else max(start_s, earliest_start)
     nodes = _nodes(problem, steps)
-    timing = _best_timing(problem, vehicle, nodes, start)
-    if timing is None and start != earliest_start:
-        start = earliest_start
+    # Under shift pay the earliest start comes first (an engine's later start only delays
+    # service); under hour pay the engine's start, then the earliest.
+    starts = [earliest_start]
+    if start_s is not None and start_s > earliest_start:
+        starts.insert(0 if not vehicle.shift_pay else 1, start_s)
+    timing = None
+    for start in starts:
         timing = _best_timing(problem, vehicle, nodes, start)
+        if timing is not None:
+            break
     if timing is None:
         return None
-    # Push the start later by the waiting that the windows allow, then re-time to be sure.
-    times, _, _ = timing
+    push = _first_wait(problem, vehicle, nodes, start, timing[0]) if vehicle.shift_pay else (
+        _idle_push(problem, vehicle, nodes, start, timing[0]))
+    if 0 < push < INF:
+        later = _best_timing(problem, vehicle, nodes, start + push)
+        if later is not None:
+            start, timing = start + push, later
+    return _build(problem, vehicle, nodes, start, timing)
+
+
+def _idle_push(
+    problem: Problem,
+    vehicle: Vehicle,
+    nodes: list[_Node],
+    start_s: int,
+    times: list[tuple[int, int]],
+) -> int:
+    """How much later the truck may leave and arrive nowhere late: the waiting the windows
+    impose along the route, as far as every later window allows (hour pay: waiting is paid)."""
     waited = 0
     push = INF
-    t = start
+    t = start_s
     prev = problem.location[vehicle.start_depot]
     for node, (arrival, departure) in zip(nodes, times, strict=True):
         raw = t + int(problem.duration_s[prev, node.loc])
@@ -168,12 +194,22 @@ def schedule_route(
         latest = max(b for a, b in node.windows if a <= arrival)
         push = min(push, latest - arrival + waited)
         t, prev = departure, node.loc
-    push = min(push, waited)
-    if 0 < push < INF:
-        later = _best_timing(problem, vehicle, nodes, start + push)
-        if later is not None:
-            start, timing = start + push, later
-    return _build(problem, vehicle, nodes, start, timing)
+    return min(push, waited)
+
+
+def _first_wait(
+    problem: Problem,
+    vehicle: Vehicle,
+    nodes: list[_Node],
+    start_s: int,
+    times: list[tuple[int, int]],
+) -> int:
+    """The wait at the first place (its window opens later than the truck gets there): leaving
+    that much later changes no service time (shift pay)."""
+    if not nodes:
+        return 0
+    raw = start_s + int(problem.duration_s[problem.location[vehicle.start_depot], nodes[0].loc])
+    return max(0, times[0][0] - raw)
 
 
 def _build(
@@ -226,11 +262,7 @@ def _build(
     distance += int(problem.distance_m[prev, end_loc])
     visits.append(visit("depot_end", vehicle.end_depot, end_s, end_s))
     duration = end_s - start_s
-    cost = (
-        vehicle.fixed_cost
-        + vehicle.cost_per_km * distance / 1000
-        + vehicle.cost_per_hour * duration / 3600
-    )
+    cost = vehicle.route_cost(distance, start_s, end_s)
     return Route(vehicle.id, tuple(visits), distance, duration, cost)
 
 

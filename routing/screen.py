@@ -87,7 +87,7 @@ def _reachable(problem: Problem, stop: Stop, v: Vehicle, site_ids: tuple[str, ..
     if start is None:
         return False
     t = start + stop.service_s
-    latest_end = min(v.shift_end_s, end_depot.close_s, t0 + v.duration_limit_s)
+    latest_end = min(v.return_limit_s, end_depot.close_s, t0 + v.duration_limit_s)
     if not problem.sites:
         return t + int(dur[loc[stop.id], loc[v.end_depot]]) <= latest_end
     for sid in site_ids:

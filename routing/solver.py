@@ -10,11 +10,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from basuracero.routing.check import check_plan
 from basuracero.routing.model import Problem
 from basuracero.routing.ortools_engine import REQUIRED_PENALTY, OrtoolsModel, SolverSettings
-from basuracero.routing.plan import Plan, Route, Unassigned
+from basuracero.routing.plan import SERVICE_KINDS, Plan, Route, Unassigned
+from basuracero.routing.preferences import (
+    Preferences,
+    balance_report,
+    mean_hours_s,
+    preferences,
+)
 from basuracero.routing.repair import feasible_prefix
 from basuracero.routing.schedule import schedule_route
 from basuracero.routing.screen import (
@@ -24,6 +31,16 @@ from basuracero.routing.screen import (
     compatibility,
     screen,
 )
+
+if TYPE_CHECKING:  # PyVRP is imported only when it runs
+    from basuracero.routing.pyvrp_engine import PyvrpResult
+
+
+# With shared work asked for, PyVRP's first (cost-only) leg gets this part of its budget.
+FIRST_LEG = 0.4
+# PyVRP's balanced leg also charges route hours when the routes' target is at most this share of
+# the shifts (see `_roomy`).
+ROOMY = 0.75
 
 
 class PlanCheckError(RuntimeError):
@@ -49,6 +66,11 @@ class SolveOptions:
     OR-Tools (0 disables it; None gives PyVRP the whole budget when it supports the whole
     model, with OR-Tools as the fallback, else half of it);
     `solution_limit` caps OR-Tools solutions, for reproducible tests.
+
+    `service_weight` is what an hour of the mean service start costs (residents first,
+    routing/preferences.py): None chooses it from the fleet (on under shift pay, off under
+    hour pay), 0 turns it off (the cost-only plan). The fleet's `balance_share` adds the
+    makespan term; `balance_weight` adds to it.
     """
 
     time_limit_s: float = 30.0
@@ -59,6 +81,7 @@ class SolveOptions:
     pyvrp_share: float | None = None
     pyvrp_iterations: int | None = None
     on_progress: Callable[[Progress], None] | None = None
+    service_weight: float | None = None
 
 
 def plan_objective(problem: Problem, plan: Plan, balance_weight: float = 0.0) -> float:
@@ -139,6 +162,54 @@ def assemble_plan(
     return Plan(tuple(timed), tuple(unassigned), stats)
 
 
+def _pyvrp_candidate(
+    problem: Problem,
+    compat: Compatibility,
+    screened: Sequence[Unassigned],
+    found: PyvrpResult,
+    engine: str,
+) -> tuple[Plan, dict[str, list[tuple[str, str]]]] | None:
+    """PyVRP's routes as a checked plan, and the routes to seed OR-Tools with; None if even
+    their feasible beginnings do not make a plan that passes the checker."""
+    routes = found.routes
+    plan = None
+    if found.feasible:
+        plan = assemble_plan(
+            problem, [(v, None, s) for v, s in routes.items()], screened, {"engine": engine}
+        )
+    # PyVRP approximates breaks, multi-window stops and daily limits, and its best may
+    # be infeasible: such routes keep their longest feasible beginnings, for OR-Tools
+    # to complete.
+    if plan is None or check_plan(problem, plan):
+        routes = {
+            v: feasible_prefix(problem, problem.vehicle_by_id[v], compat.sites[v], s)
+            for v, s in routes.items()
+        }
+        plan = assemble_plan(
+            problem, [(v, None, s) for v, s in routes.items()], screened,
+            {"engine": f"{engine} (repaired)"},
+        )  # fmt: skip
+    if plan is None or check_plan(problem, plan):
+        return None
+    return plan, routes
+
+
+def _target(seeds: Sequence[tuple[Plan, object]]) -> int | None:
+    """The working time each route should not run past: the mean of the first cost-only
+    plan's routes (seconds)."""
+    return mean_hours_s(seeds[0][0]) if seeds else None
+
+
+def _roomy(problem: Problem, target_s: int) -> bool:
+    """True when the routes' target leaves room in the shift (at most ROOMY of the mean
+    duration limit): only then does PyVRP get a cost per route hour for early service. On a
+    day that fills the shifts that cost disturbs PyVRP's search for feasible routes (Víctor
+    Larco, 1,704 streets on 6 trucks of 8 h, 15 s: 577-582 km with it, 522 km without, 509 km
+    on cost alone), and there is little room to serve earlier anyway."""
+    limits = [v.duration_limit_s for v in problem.vehicles]
+    return target_s <= ROOMY * sum(limits) / len(limits)
+
+
 def _pyvrp_covers(problem: Problem, compat: Compatibility) -> bool:
     """True when PyVRP models everything exactly, so OR-Tools only has to confirm and polish."""
     return (
@@ -162,6 +233,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
             elapsed = time.monotonic() - began
             report(Progress(phase, elapsed, min(1.0, elapsed / options.time_limit_s), best))
 
+    prefs = preferences(problem, service_weight=options.service_weight)
     compat = compatibility(problem)
     servable, screened = screen(problem, compat)
     progress("screened")
@@ -176,71 +248,94 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
 
     share = options.pyvrp_share
     if share is None:
-        # PyVRP has no notion of balance: with it asked for, OR-Tools gets half the time.
-        covers = _pyvrp_covers(problem, compat) and not options.balance_weight
+        # PyVRP has no notion of balance or of when a street is served: with either asked
+        # for, OR-Tools gets half the time.
+        covers = (_pyvrp_covers(problem, compat) and not prefs.active
+                  and not options.balance_weight)  # fmt: skip
         share = 1.0 if covers else 0.5
     if servable and share > 0:
-        from basuracero.routing.pyvrp_engine import pyvrp_routes
+        from basuracero.routing.pyvrp_engine import Balance, pyvrp_routes
 
         budget = options.time_limit_s * share
-        found = pyvrp_routes(
-            problem,
-            compat,
-            servable,
-            budget,
-            options.seed,
-            options.pyvrp_iterations,
-            lambda c: progress("pyvrp", c),
-        )
-        if found is not None:
-            routes, feasible = found
-            plan = None
-            if feasible:
-                plan = assemble_plan(
-                    problem, [(v, None, s) for v, s in routes.items()], screened,
-                    {"engine": "pyvrp"},
-                )  # fmt: skip
-            # PyVRP approximates breaks, multi-window stops and daily limits, and its best may
-            # be infeasible: such routes keep their longest feasible beginnings, for OR-Tools
-            # to complete.
-            if plan is None or check_plan(problem, plan):
-                routes = {
-                    v: feasible_prefix(problem, problem.vehicle_by_id[v], compat.sites[v], s)
-                    for v, s in routes.items()
-                }
-                plan = assemble_plan(
-                    problem, [(v, None, s) for v, s in routes.items()], screened,
-                    {"engine": "pyvrp (repaired)"},
-                )  # fmt: skip
-            if plan is not None and not check_plan(problem, plan):
-                candidates.append((plan, []))
-                if seed_routes is None:
-                    seed_routes = routes
+        pyvrp_end = time.monotonic() + budget
+        # Shared work needs a target: the first leg plans without the balance term, its
+        # routes' mean working time becomes the target of the second, which continues from
+        # its routes.
+        legs = 2 if prefs.balanced else 1
+        found: PyvrpResult | None = None
+        seeds: list[tuple[Plan, dict[str, list[tuple[str, str]]]]] = []
+        for k in range(legs):
+            balance = None
+            hour_cost = 0.0
+            leg = budget * FIRST_LEG if legs > 1 else budget
+            if k:
+                target = _target(seeds)
+                if target is None or found is None:
+                    break
+                prefs = prefs.with_target(target)
+                balance = Balance(target, prefs.excess_per_hour)
+                leg = max(0.01, pyvrp_end - time.monotonic())
+                if _roomy(problem, target):
+                    hour_cost = prefs.route_hour_cost(len(problem.vehicles))
+            found = pyvrp_routes(
+                problem,
+                compat,
+                servable,
+                leg,
+                options.seed + k,
+                options.pyvrp_iterations,
+                lambda c: progress("pyvrp", c),
+                balance=balance,
+                warm=found,
+                hour_cost=hour_cost,
+            )
+            if found is None:
+                break
+            engine = "pyvrp" if balance is None else "pyvrp (balanced)"
+            checked = _pyvrp_candidate(problem, compat, screened, found, engine)
+            if checked is not None:
+                candidates.append((checked[0], []))
+                seeds.append(checked)
+        if seeds and seed_routes is None:
+            seed_routes = min(
+                seeds, key=lambda c: _choice(problem, c[0], options.balance_weight, prefs)
+            )[1]
 
     covered = share >= 1.0 and any(
         not v and p.stats.get("engine") == "pyvrp" for p, v in candidates
     )
     if servable and not covered:
-        model = OrtoolsModel(problem, compat, servable)
-        progress("model built")
-        left = max(0.2 * options.time_limit_s * (share >= 1.0), deadline - time.monotonic(), 0.1)
-        settings = SolverSettings(
-            time_limit_s=left,
-            solution_limit=options.solution_limit,
-            balance_weight=options.balance_weight,
-            on_solution=lambda c: progress("ortools", c / 1e5),
-        )
-        result = model.solve(settings, seed_routes)
-        if result is not None:
-            routes, _ = result
-            plan = assemble_plan(
-                problem,
-                [(r.vehicle_id, r.start_s, r.steps) for r in routes],
-                screened,
-                {"engine": "ortools"},
+        # With the residents-first terms OR-Tools may refuse the seed (see
+        # OrtoolsModel._preferences): it then polishes the seed on cost alone.
+        attempts = [prefs, Preferences()] if prefs.active and seed_routes else [prefs]
+        for k, attempt in enumerate(attempts):
+            model = OrtoolsModel(problem, compat, servable)
+            progress("model built")
+            left = max(0.2 * options.time_limit_s * (share >= 1.0),
+                       deadline - time.monotonic(), 0.1)  # fmt: skip
+            settings = SolverSettings(
+                time_limit_s=left,
+                solution_limit=options.solution_limit,
+                balance_weight=options.balance_weight,
+                on_solution=lambda c: progress("ortools", c / 1e5),
+                preferences=attempt,
             )
-            if plan is not None:
-                candidates.append((plan, check_plan(problem, plan)))
+            result = model.solve(settings, seed_routes)
+            again = model.seed_refused and k + 1 < len(attempts)
+            again = again and deadline - time.monotonic() >= 1.0
+            if result is not None and not again:
+                routes, _ = result
+                plan = assemble_plan(
+                    problem,
+                    [(r.vehicle_id, r.start_s, r.steps) for r in routes],
+                    screened,
+                    {"engine": "ortools" if attempt is prefs or not prefs.active
+                     else "ortools (cost only)"},
+                )  # fmt: skip
+                if plan is not None:
+                    candidates.append((plan, check_plan(problem, plan)))
+            if not again:
+                break
     elif not servable:
         candidates.append((Plan((), tuple(screened), {"engine": "none"}), []))
 
@@ -252,7 +347,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         empty = assemble_plan(problem, [], screened, {"engine": "none"})
         assert empty is not None
         passing = [empty]
-    best = min(passing, key=lambda p: plan_objective(problem, p, options.balance_weight))
+    best = min(passing, key=lambda p: _choice(problem, p, options.balance_weight, prefs))
     stats = dict(best.stats)
     stats["elapsed_s"] = round(time.monotonic() - began, 3)
     stats["objective"] = round(plan_objective(problem, best), 6)
@@ -260,9 +355,40 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         {
             "engine": p.stats.get("engine"),
             "objective": round(plan_objective(problem, p), 6),
+            "score": round(_choice(problem, p, options.balance_weight, prefs), 6),
             "violations": len(v),
         }
         for p, v in candidates
     ]
+    if prefs.active:
+        stats["preferences"] = {
+            "service_per_job_hour": prefs.service_per_job_hour,
+            "excess_per_hour": prefs.excess_per_hour,
+            "target_h": None if prefs.target_s is None else round(prefs.target_s / 3600, 3),
+            "cost": round(prefs.cost(best), 6),
+        }
+    stats.update(schedule_stats(best, problem.balance_share))
     progress("done", best.cost)
     return Plan(best.routes, best.unassigned, stats)
+
+
+def _choice(problem: Problem, plan: Plan, balance_weight: float, prefs: Preferences) -> float:
+    """What the search minimised: cost, penalties, balance and the residents-first terms."""
+    return plan_objective(problem, plan, balance_weight) + prefs.cost(plan)
+
+
+def schedule_stats(plan: Plan, share: float | None) -> dict:
+    """When the day runs, for managers and residents: ``balance`` (see `balance_report`) and
+    ``service`` (first departure, last return, mean and latest start of service, seconds
+    since midnight). Empty without routes."""
+    report = balance_report(plan, share)
+    if report is None:
+        return {}
+    starts = [v.arrival_s for r in plan.routes for v in r.visits if v.kind in SERVICE_KINDS]
+    service = {
+        "first_departure_s": min(r.visits[0].departure_s for r in plan.routes),
+        "last_return_s": max(r.visits[-1].arrival_s for r in plan.routes),
+        "mean_start_s": round(sum(starts) / len(starts)) if starts else None,
+        "latest_start_s": max(starts, default=None),
+    }
+    return {"balance": report, "service": service}
