@@ -1,4 +1,8 @@
-"""Progress of a stored plan from the assigned trucks' GPS pings (public, read-only)."""
+"""Progress of a stored plan from the assigned trucks' GPS pings (public, read-only).
+
+``?at=`` without an offset is the local time of the plan's area (what a supervisor in Lima
+types); with an offset or ``Z`` it is what it says.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import csv
 import io
 import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +18,26 @@ import numpy as np
 import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
 
 from basuracero.api.areas import area_of_plan
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
-from basuracero.fleet.matching import Matcher
+from basuracero.fleet.matching import Matcher, network_key
 from basuracero.fleet.pings import PingError, parse_time
-from basuracero.fleet.progress import StopPlace, local_moment, missed_rows, route_progress
+from basuracero.fleet.progress import (
+    DEEP_M,
+    NEAR_M,
+    STATUSES,
+    UNSERVED_COLUMNS,
+    StopPlace,
+    local_moment,
+    route_progress,
+    unserved_rows,
+)
 from basuracero.fleet.store import Store
 from basuracero.geodata.osm import load_streets
 from basuracero.geodata.sites import PointSet
@@ -54,7 +71,8 @@ def streets_for(path: Path) -> Streets:
 
 
 def stop_places(graph: StreetGraph, places: dict[str, Any]) -> dict[str, StopPlace]:
-    """Where each planned stop lies on the streets (snapped as the planner did)."""
+    """Where each planned job lies on the streets (snapped as the planner did); a door-to-door
+    street also gets its own line, its dead ends and its bypass, which its progress rule needs."""
     ids = [pid for pid, p in places.items() if p.get("kind") in ("stop", "street")]
     if not ids:
         return {}
@@ -62,9 +80,150 @@ def stop_places(graph: StreetGraph, places: dict[str, Any]) -> dict[str, StopPla
     snapped = snap_points(graph, PointSet(ids=ids, lonlat=lonlat), max_distance_m=200.0)
     found = places_from_snapped(graph, snapped)
     return {
-        pid: replace(place, whole_street=places[pid].get("kind") == "street")
+        pid: street_place(graph, place, places[pid]) if places[pid].get("kind") == "street"
+        else stop_place(graph, place)
         for pid, place in found.items()
-    }
+    }  # fmt: skip
+
+
+def stop_place(graph: StreetGraph, place: StopPlace) -> StopPlace:
+    """A stop with the line of the street it is on, its dead ends and its bypass: how a truck
+    could get to it between two fixes."""
+    dead = _graph_facts(graph)["dead"]
+    ends = (int(graph.edge_u[place.edge]), int(graph.edge_v[place.edge]))
+    return replace(
+        place,
+        line=graph.edge_geometry[place.edge],
+        dead_end=(ends[0] in dead, ends[1] in dead),
+        **dict(zip(("bypass_m", "bypass_s"), bypass(graph, place.edge), strict=True)),
+    )
+
+
+def street_place(graph: StreetGraph, place: StopPlace, entry: dict[str, Any]) -> StopPlace:
+    """A street's place measured along the direction its plan.json ``line`` is drawn in."""
+    street = replace(place, whole_street=True)
+    raw = entry.get("line")
+    if not isinstance(raw, list) or len(raw) < 2:
+        return street  # an older plan.json: the matched path alone can serve it
+    xy = graph.to_xy(np.asarray(raw, dtype=float))
+    line = LineString(xy)
+    if street.twin >= 0 and _starts_at(graph, street.twin, xy[0]) < _starts_at(
+        graph, street.edge, xy[0]
+    ):
+        street = replace(street, edge=street.twin, twin=street.edge,
+                         offset_m=street.length_m - street.offset_m)  # fmt: skip
+    dead = _graph_facts(graph)["dead"]
+    ends = (int(graph.edge_u[street.edge]), int(graph.edge_v[street.edge]))
+    others = other_streets(graph, street.edge, line)
+    return replace(
+        street,
+        line=line,
+        dead_end=(ends[0] in dead, ends[1] in dead),
+        **dict(zip(("bypass_m", "bypass_s"), bypass(graph, street.edge), strict=True)),
+        others=others,
+        clear=clear_stretch(line, others),
+    )
+
+
+def other_streets(graph: StreetGraph, edge: int, line: LineString) -> BaseGeometry:
+    """The other streets (not this one either way) near its line (within DEEP_M + NEAR_M):
+    cross streets at its corners, parallel streets; a fix near them is not surely on this
+    street. A one-way street leaves out the carriageway beside it going the other way: the
+    direction the fixes go tells them apart."""
+    near = _graph_facts(graph)["tree"].query(line, predicate="dwithin", distance=DEEP_M + NEAR_M)
+    twin = int(graph.edge_reverse[edge])
+    found = [e for e in near.tolist() if e not in (edge, twin)]
+    if twin < 0:
+        found = [e for e in found if not _counter_carriageway(graph, edge, e)]
+    geometries = [graph.edge_geometry[e] for e in found]
+    return shapely.MultiLineString(geometries) if geometries else shapely.GeometryCollection()
+
+
+def _counter_carriageway(graph: StreetGraph, edge: int, other: int) -> bool:
+    """A one-way edge running against ``edge`` alongside it (a divided road's other half)."""
+    if int(graph.edge_reverse[other]) >= 0:
+        return False
+    ways = []
+    for e in (edge, other):
+        coords = shapely.get_coordinates(graph.edge_geometry[e])
+        chord = coords[-1] - coords[0]
+        ways.append(chord / max(float(np.hypot(*chord)), 1e-9))
+    return float(np.dot(ways[0], ways[1])) < -0.7
+
+
+def clear_stretch(line: LineString, others: BaseGeometry) -> tuple[float, float]:
+    """From-to metres along the street farther than NEAR_M from every other street (from > to
+    when there is none: a short block, a carriageway beside another)."""
+    offsets = np.append(np.arange(0.0, line.length, 1.0), line.length)
+    if others.is_empty:
+        return 0.0, float(line.length)
+    clear = shapely.distance(shapely.line_interpolate_point(line, offsets), others) > NEAR_M
+    where = np.flatnonzero(clear)
+    if len(where) == 0:
+        return float(line.length), 0.0
+    return float(offsets[where[0]]), float(offsets[where[-1]])
+
+
+def _starts_at(graph: StreetGraph, edge: int, xy: np.ndarray) -> float:
+    start = shapely.get_coordinates(graph.edge_geometry[edge])[0]
+    return float(np.hypot(*(start - xy)))
+
+
+BYPASS_LIMIT_M = 1000.0  # a longer way round is as good as none for the progress rule
+BYPASS_LIMIT_S = 300.0
+_graph_cache: dict[str, dict[str, Any]] = {}
+_graph_lock = threading.Lock()
+
+
+def _graph_facts(graph: StreetGraph) -> dict[str, Any]:
+    """Per street graph, computed once: its dead-end nodes, a search tree of its edges and the
+    bypass lengths found so far."""
+    key = network_key(graph)
+    with _graph_lock:
+        facts = _graph_cache.get(key)
+        if facts is None:
+            pairs = np.unique(
+                np.sort(np.column_stack([graph.edge_u, graph.edge_v]), axis=1), axis=0
+            )
+            pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+            degree = np.bincount(pairs.ravel(), minlength=graph.n_nodes)
+            facts = {
+                "dead": frozenset(np.flatnonzero(degree <= 1).tolist()),
+                "bypass": {},
+                "tree": shapely.STRtree(graph.edge_geometry),
+            }
+            _graph_cache[key] = facts
+        return facts
+
+
+def bypass(graph: StreetGraph, edge: int) -> tuple[float, float]:
+    """Shortest lawful way between a street's two ends without the street (either way for a
+    two-way street), in metres and in seconds at the streets' own speeds (at most
+    BYPASS_LIMIT_M / BYPASS_LIMIT_S): how far and how long a truck must go round it instead."""
+    facts = _graph_facts(graph)
+    found = facts["bypass"].get(edge)
+    if found is not None:
+        return found
+    twin = int(graph.edge_reverse[edge])
+    keep = np.ones(graph.n_edges, dtype=bool)
+    keep[[edge, twin] if twin >= 0 else [edge]] = False
+    u, v = graph.edge_u[keep], graph.edge_v[keep]
+    start, end = int(graph.edge_u[edge]), int(graph.edge_v[edge])
+    ways = [(start, end), (end, start)] if twin >= 0 else [(start, end)]
+    found_m_s = []
+    for weight, limit in (
+        (graph.edge_length_m, BYPASS_LIMIT_M),
+        (np.asarray(graph.edge_duration_s), BYPASS_LIMIT_S),
+    ):
+        costs = np.maximum(weight[keep], 0.01)
+        matrix = csr_matrix((costs, (u, v)), shape=(graph.n_nodes, graph.n_nodes))
+        best = min(float(dijkstra(matrix, indices=a, limit=limit)[b]) for a, b in ways)
+        found_m_s.append(min(best, limit))
+    found = (found_m_s[0], found_m_s[1])
+    facts["bypass"][edge] = found
+    if twin >= 0:
+        facts["bypass"][twin] = found
+    return found
 
 
 def places_from_snapped(graph: StreetGraph, snapped: SnappedPoints) -> dict[str, StopPlace]:
@@ -84,17 +243,32 @@ def places_from_snapped(graph: StreetGraph, snapped: SnappedPoints) -> dict[str,
     }
 
 
+def moment_at(at: str | None, tz: tzinfo, now: datetime) -> datetime:
+    """``?at=``: ISO 8601 without an offset is local time in ``tz``, the plan's area; with an
+    offset or ``Z``, or epoch seconds, it is what it says; None is ``now``."""
+    if at is None:
+        return now
+    text = at.strip()
+    if not text.lstrip("+-").replace(".", "", 1).isdigit():
+        try:
+            named = datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            named = None  # parse_time says what is wrong with it
+        if named is not None and named.tzinfo is None:
+            text = named.replace(tzinfo=tz).isoformat()
+    try:
+        return parse_time(text, now + timedelta(days=3650), "at")
+    except PingError as exc:
+        raise ApiError(422, str(exc), field="at") from exc
+
+
 def compute(request: Request, plan_id: int, at: str | None) -> tuple[dict[str, Any], list]:
     store: Store = request.app.state.store
     saved = store.plan(plan_id)
     if saved is None:
         raise ApiError(404, f"no plan {plan_id}", field="plan_id")
-    now = datetime.now(UTC)
-    if at is not None:
-        try:
-            now = parse_time(at, now + timedelta(days=3650), "at")
-        except PingError as exc:
-            raise ApiError(422, str(exc), field="at") from exc
+    area = area_of_plan(request, saved)
+    now = moment_at(at, area.tz, datetime.now(UTC))
     document = saved["plan"]
     places = document.get("places")
     if not isinstance(places, dict):
@@ -102,7 +276,6 @@ def compute(request: Request, plan_id: int, at: str | None) -> tuple[dict[str, A
             409, "this plan has no 'places' (write it with basuracero plan)", field="plan.places"
         )
     service_date = date.fromisoformat(saved["date"])
-    area = area_of_plan(request, saved)
     streets = streets_for(area.streets)
     where = stop_places(streets.graph, places)
     day_start = local_moment(service_date, 0, area.tz)
@@ -141,9 +314,14 @@ def compute(request: Request, plan_id: int, at: str | None) -> tuple[dict[str, A
 def progress(
     plan_id: RowId,
     request: Request,
-    at: str | None = Query(None, description="Evaluate at this time (ISO 8601); default now."),
+    at: str | None = Query(
+        None,
+        description="Evaluate at this time (ISO 8601; without an offset, the area's local "
+        "time); default now.",
+    ),
 ) -> dict[str, Any]:
-    """Public: per route, which stops were served (when), missed, or are pending (with ETA)."""
+    """Public: per route, which jobs were served (when), missed, unknown (why) or are pending
+    (with ETA)."""
     context, reports = compute(request, plan_id, at)
     graph = streets_for(context["area"].streets).graph
     last: dict[str, datetime] = {}
@@ -152,7 +330,7 @@ def progress(
             name = str(graph.edge_name[edge]) or "(sin nombre)"
             if name not in last or moment > last[name]:
                 last[name] = moment
-    totals = {"served": 0, "missed": 0, "pending": 0}
+    totals = dict.fromkeys(STATUSES, 0)
     for report in reports:
         for key, value in report.counts().items():
             totals[key] += value
@@ -193,13 +371,14 @@ def missed_csv(
     request: Request,
     at: str | None = Query(None, description="Evaluate at this time (ISO 8601); default now."),
 ) -> Response:
-    """Public: missed stops as a points file (id,lon,lat,...) to feed tomorrow's plan."""
+    """Public: every job not confirmed served (missed or unknown) as a points file
+    (id,lon,lat,... with its kind, task and waste) to carry into tomorrow's plan."""
     context, reports = compute(request, plan_id, at)
-    rows = missed_rows(reports, context["places"])
+    saved = context["plan"]
+    document = {**saved["plan"], "date": saved["date"]}
+    rows = unserved_rows(reports, document, context["area"].tz)
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=["id", "lon", "lat", "street", "missed_vehicle", "planned_at"]
-    )
+    writer = csv.DictWriter(buffer, fieldnames=list(UNSERVED_COLUMNS))
     writer.writeheader()
     writer.writerows(rows)
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")

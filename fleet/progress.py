@@ -1,38 +1,90 @@
-"""Progress against the plan: which stops were served, missed or are still to come, and when.
+"""Progress against the plan: which jobs were served, missed, are still to come, or cannot be told.
 
 Pure logic: the caller matches each truck's track to the streets (``fleet.matching``) and says
-where each stop lies on the street graph; this module compares that with the plan's order and
-times. A stop counts as served when the matched track passes its place on its street in either
-direction; it is missed when the truck has gone well past it in the planned order, or the route is
-over, without passing it.
+where each job lies (``StopPlace``: for a door-to-door street its own line, the streets near it,
+its dead ends and its way round); this module weighs the truck's raw fixes and matched path
+against the plan. One rule, the same as README's "Progress against the plan":
+
+* **served** only on evidence of the truck there, never on a guess.
+  A door-to-door street (``StopPlace.whole_street``) is served once the truck was seen driving
+  STREET_SHARE (60 %) of its length, either way, pieces joined, in and back out of a dead end
+  included. A fix is *inside* the street when it lies within NEAR_M (20 m) of its line and no
+  other street (a corner's cross street, a parallel one) is that near. Between two consecutive
+  fixes within NEAR_M of the line (one fix thrown up to 2 NEAR_M off between them is noise) the
+  truck drove the stretch between them when a run of such fixes holds SEEN_INSIDE (2) fixes
+  inside, or one fix at least DEEP_M (30 m) from any other street, and there was no time to
+  leave by one end, go round the block and come back by the other. A block too short to hold a
+  fix inside it is served when fixes near its two ends, consecutive, came with no time to go
+  round it, or the matched path ran straight through it between such fixes. The matched path
+  also counts around a fix deep inside. Seen only at its corners, a street is not served.
+  A point stop is served by two fixes within NEAR_M of it, one within NEAR_M / 2, or a matched
+  pass held by fixes either side as above.
+* **missed** once the truck is past the job (SKIP_AHEAD jobs served beyond it in planned order,
+  or the route's day is over) and the fixes rule out an unseen visit: in no gap between fixes
+  could the truck have got from the first fix to the job (at V_TOP_MPS, 50 km/h, entering a
+  street only by its ends, round the block to reach the far end), collected what of the street
+  no fix would have shown (its clear stretch, at V_SERVE_MPS, twice the crew's pace; a stop:
+  passed it; turning round costs U_TURN_S) and got to the next fix. A device that reported and
+  fell silent before the truck was due at a job leaves it missed, the silence as its reason.
+* **unknown**, with a ``reason``, when the fixes cannot tell: such a gap ("sin datos GPS entre
+  ..."), fixes on the street yet too few to call it driven, a device switched on after the
+  truck was due, or a route whose device sent nothing at all ("sin señal GPS"): never served
+  nor missed.
+* **pending** otherwise (on a silent route, until the job's planned time), with an ETA.
+
+"No time to go round" uses the street's bypass at the streets' own speeds with SPEED_MARGIN to
+spare; every distance is straight-line, so each bound errs towards unknown.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
+from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
 
 from basuracero.fleet.matching import Traversal
 
-PASS_TOLERANCE_M = 25.0  # GPS and matching error along the street
-NEAR_M = 20.0  # a raw fix this close to a stop also counts: trucks turn round inside a block,
-# a spike the street matcher smooths away
+PASS_TOLERANCE_M = 25.0  # GPS and matching error along the street, for a stop's matched pass
+NEAR_M = 20.0  # a raw fix this close to a stop is the truck there (trucks turn round inside a
+# block, a spike the street matcher smooths away); this close to a street's line, on that street
 STREET_SHARE = 0.6  # of a door-to-door street's length driven for it to count as served
-SKIP_AHEAD = 3  # stops served beyond an unserved one before it counts as missed
+V_MAX_MPS = 30.0 / 3.6  # fastest a truck gets round a block of these streets (four corners)
+V_TOP_MPS = 50.0 / 3.6  # fastest a truck drives in town (the street graph's top speed)
+SPEED_MARGIN = 1.5  # a truck may drive this much faster than the street graph's speeds
+V_SERVE_MPS = 12.0 / 3.6  # fastest a crew collects along a street (twice the plan's 6 km/h)
+U_TURN_S = 15.0  # a truck turning round in a street (a three-point turn) takes at least this
+GPS_SLACK_M = 10.0  # how far a fix may be from the truck when judging what it could have done
+SKIP_AHEAD = 3  # jobs served beyond an unserved one before it is judged
 LATE_AFTER_S = 15 * 60
 ROUTE_GRACE_S = 60 * 60  # after the planned return, the day is over for that route
+START_GRACE_S = 5 * 60  # a first fix later than this after the planned departure: a late device
+DEEP_M = 1.5 * NEAR_M  # a fix this far from any other street is the truck on this one, for
+# the matched path to be taken along it (a corner's fix thrown that far is a 3-sigma event)
+SEEN_INSIDE = 2  # fixes inside a street not seen driven enough: it cannot be called missed
+NO_SIGNAL = "sin señal GPS"
+STATUSES = ("served", "missed", "pending", "unknown")
 
 
 @dataclass(frozen=True)
 class StopPlace:
-    """Where a stop is on the street graph: ``offset_m`` along ``edge``; ``twin`` is the same
-    street's other direction (offset ``length_m - offset_m`` there), or -1."""
+    """Where a job is on the street graph: ``offset_m`` along ``edge``; ``twin`` is the same
+    street's other direction (offset ``length_m - offset_m`` there), or -1.
+
+    A door-to-door street also carries its own ``line`` as driven along ``edge`` (metric CRS; a
+    stop, its street's), which of its ends are dead ends, ``bypass_m`` / ``bypass_s``, the
+    shortest way from one end to the other without it (0 when unknown), and the ``others``
+    streets near it with the ``clear`` stretch they leave: without its line only the matched
+    path can serve it.
+    """
 
     edge: int
     offset_m: float
@@ -40,16 +92,23 @@ class StopPlace:
     twin: int = -1
     xy: tuple[float, float] | None = None  # the stop on the street, in the matcher's metric CRS
     whole_street: bool = False  # a door-to-door street: served by driving most of it
+    line: LineString | None = field(default=None, compare=False)
+    dead_end: tuple[bool, bool] = (False, False)  # at the line's start, at its end
+    bypass_m: float = 0.0
+    bypass_s: float = 0.0  # the same way round in seconds at the streets' speeds (0: unknown)
+    others: BaseGeometry | None = field(default=None, compare=False)  # streets near its line
+    clear: tuple[float, float] | None = None  # from-to metres along it with no other street near
 
 
 @dataclass
 class StopProgress:
     id: str
-    status: str  # served | missed | pending
+    status: str  # served | missed | pending | unknown
     planned_at: datetime
     served_at: datetime | None = None
     eta: datetime | None = None
     late: bool = False
+    reason: str | None = None  # why unknown (or why missed, when the device fell silent)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +118,7 @@ class StopProgress:
             "served_at": _iso(self.served_at),
             "eta": _iso(self.eta),
             "late": self.late,
+            "reason": self.reason,
         }
 
 
@@ -72,7 +132,7 @@ class RouteProgress:
     edges_driven: dict[int, datetime] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        out = {"served": 0, "missed": 0, "pending": 0}
+        out = dict.fromkeys(STATUSES, 0)
         for stop in self.stops:
             out[stop.status] += 1
         return out
@@ -88,6 +148,57 @@ class RouteProgress:
         }
 
 
+@dataclass
+class Track:
+    """A truck's raw fixes so far: metric x, y and epoch seconds, in time order."""
+
+    xy: NDArray[np.float64]
+    t: NDArray[np.float64]
+    _tree: shapely.STRtree | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, xy: NDArray[np.float64] | None, t: NDArray[np.float64] | None) -> Track:
+        points = np.empty((0, 2)) if xy is None else np.asarray(xy, dtype=float).reshape(-1, 2)
+        stamps = np.empty(0) if t is None else np.asarray(t, dtype=float).reshape(-1)
+        order = np.argsort(stamps, kind="stable")
+        return cls(points[order], stamps[order])
+
+    def near(self, geometry: Any, distance: float) -> NDArray[np.int64]:
+        """Indices, in time order, of the fixes within ``distance`` of ``geometry``."""
+        if len(self.t) == 0:
+            return np.empty(0, dtype=np.int64)
+        if self._tree is None:
+            self._tree = shapely.STRtree(shapely.points(self.xy))
+        return np.sort(self._tree.query(geometry, predicate="dwithin", distance=distance))
+
+
+@dataclass
+class MatchedPath:
+    """A matched track's traversals with, per edge, where it is in them (looked up per job)."""
+
+    items: list[Traversal]
+    by_edge: dict[int, list[int]]
+
+    @classmethod
+    def of(cls, traversals: Sequence[Traversal] | MatchedPath) -> MatchedPath:
+        if isinstance(traversals, MatchedPath):
+            return traversals
+        by_edge: dict[int, list[int]] = {}
+        for i, item in enumerate(traversals):
+            by_edge.setdefault(item.edge, []).append(i)
+        return cls(list(traversals), by_edge)
+
+    def on(self, place: StopPlace) -> list[int]:
+        """Positions, in driving order, of the traversals of the place's street either way."""
+        found = self.by_edge.get(place.edge, [])
+        if place.twin >= 0:
+            found = sorted(found + self.by_edge.get(place.twin, []))
+        return found
+
+
+Matched = Sequence[Traversal] | MatchedPath
+
+
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -98,15 +209,16 @@ def local_moment(service_date: date, seconds: int, tz: tzinfo) -> datetime:
     return midnight + timedelta(seconds=seconds)
 
 
-def passes(traversals: Sequence[Traversal], place: StopPlace) -> float | None:
-    """Epoch seconds when the matched track first passed the stop's place, or None.
+def passes(traversals: Matched, place: StopPlace) -> float | None:
+    """Epoch seconds when the matched track first passed the place, or None.
 
-    A door-to-door street needs the truck to drive at least STREET_SHARE of it (in either
+    A door-to-door street needs the matched path to drive at least STREET_SHARE of it (in either
     direction: the crew collects both kerbs), not to cross it at a corner.
     """
     if place.whole_street and _driven_m(traversals, place) < STREET_SHARE * place.length_m:
         return None
-    for item in traversals:
+    path = MatchedPath.of(traversals)
+    for item in (path.items[i] for i in path.on(place)):
         if item.edge == place.edge:
             offset = place.offset_m
         elif place.twin >= 0 and item.edge == place.twin:
@@ -118,33 +230,511 @@ def passes(traversals: Sequence[Traversal], place: StopPlace) -> float | None:
     return None
 
 
-def _driven_m(traversals: Sequence[Traversal], place: StopPlace) -> float:
-    """Metres of the place's street covered by the track, either way, pieces joined (a matcher
-    may split one drive along a street into several traversals)."""
-    spans = []
-    for item in traversals:
+def _matched_spans(
+    traversals: Matched, place: StopPlace
+) -> list[tuple[float, float, float, float, bool]]:
+    """(start_t, end_t, from_m, to_m, forward) of the matched path on the place's street,
+    measured along ``place.edge`` whichever direction was driven (forward: along it)."""
+    return [span for _, span in _matched_pieces(traversals, place)]
+
+
+def _matched_pieces(
+    traversals: Matched, place: StopPlace
+) -> list[tuple[int, tuple[float, float, float, float, bool]]]:
+    """The matched spans on the place's street with their positions in ``traversals``."""
+    path = MatchedPath.of(traversals)
+    pieces = []
+    for i in path.on(place):
+        item = path.items[i]
         if item.edge == place.edge:
-            spans.append((item.start_m, item.end_m))
+            pieces.append((i, (item.start_t, item.end_t, item.start_m, item.end_m, True)))
         elif place.twin >= 0 and item.edge == place.twin:
-            spans.append((place.length_m - item.end_m, place.length_m - item.start_m))
+            length = place.length_m
+            span = (item.start_t, item.end_t, length - item.end_m, length - item.start_m, False)
+            pieces.append((i, span))
+    return pieces
+
+
+def _driven_m(traversals: Matched, place: StopPlace) -> float:
+    """Metres of the place's street covered by the matched path, either way, pieces joined."""
+    spans = [(t1, a, b) for _, t1, a, b, _ in _matched_spans(traversals, place)]
+    return _union_m(spans) + PASS_TOLERANCE_M
+
+
+def _union_m(spans: Sequence[tuple[float, float, float]]) -> float:
+    """Length of the union of (time, from_m, to_m) stretches."""
     covered, reach = 0.0, -np.inf
-    for a, b in sorted(spans):
+    for a, b in sorted((lo, hi) for _, lo, hi in spans):
         a = max(a, reach)
         if b > a:
             covered += b - a
             reach = b
-    return covered + PASS_TOLERANCE_M
+    return covered
+
+
+def _first_time_covering(
+    spans: Sequence[tuple[float, float, float]], need_m: float
+) -> float | None:
+    """When the stretches seen so far, taken in time order, first add up to ``need_m`` (the
+    union only grows with more of them: a binary search over how many)."""
+    ordered = sorted(spans)
+    if not ordered or _union_m(ordered) < need_m:
+        return None
+    low, high = 1, len(ordered)
+    while low < high:
+        middle = (low + high) // 2
+        if _union_m(ordered[:middle]) >= need_m:
+            high = middle
+        else:
+            low = middle + 1
+    return ordered[low - 1][0]
 
 
 def near(
     fixes_xy: NDArray[np.float64], fix_times: NDArray[np.float64], place: StopPlace
 ) -> float | None:
-    """Epoch seconds of the first raw fix within NEAR_M of the stop, or None."""
+    """Epoch seconds when raw fixes showed the truck at the stop, or None: a second fix within
+    NEAR_M of it (a truck serving a stop stands there), or one within NEAR_M / 2 (a lone fix
+    20 m off may be a truck passing the next street, thrown by noise)."""
     if place.xy is None or len(fixes_xy) == 0:
         return None
     gaps = np.hypot(fixes_xy[:, 0] - place.xy[0], fixes_xy[:, 1] - place.xy[1])
     close = np.flatnonzero(gaps <= NEAR_M)
-    return float(fix_times[close[0]]) if len(close) else None
+    found = [float(fix_times[close[1]])] if len(close) > 1 else []
+    found += [float(fix_times[k]) for k in close[gaps[close] <= NEAR_M / 2][:1]]
+    return min(found) if found else None
+
+
+def _stop_passed(track: Track, traversals: Matched, place: StopPlace) -> float | None:
+    """When the matched path drove past the stop: any pass for a stop placed without its
+    street's line, else only a pass the fixes either side hold (``_anchored``)."""
+    if place.line is None:
+        return passes(traversals, place)
+    seen = _fixes_on(track, place)
+    if seen is None:
+        return None
+    path = MatchedPath.of(traversals)
+    pieces = [(i, span) for i, span in _matched_pieces(path, place) if _drivable(span)]
+    offset = place.line.project(shapely.Point(place.xy)) if place.xy else place.offset_m
+    held = [
+        t for t, lo, hi in _anchored(track, seen[0], pieces, len(path.items), place)
+        if lo - PASS_TOLERANCE_M <= offset <= hi + PASS_TOLERANCE_M
+    ]  # fmt: skip
+    return min(held) if held else None
+
+
+def street_spans(
+    track: Track, traversals: Matched, place: StopPlace
+) -> list[tuple[float, float, float]]:
+    """(time, from_m, to_m): stretches of a door-to-door street the truck was seen driving."""
+    return street_evidence(track, traversals, place)[0]
+
+
+def street_evidence(
+    track: Track, traversals: Matched, place: StopPlace
+) -> tuple[list[tuple[float, float, float]], int]:
+    """The stretches of a street the truck was seen driving (``street_spans``) and how many of
+    its fixes were inside the street (going its way, if one way)."""
+    line = place.line
+    path = MatchedPath.of(traversals)
+    matched = _matched_spans(path, place)
+    if line is None:
+        return [(t1, a, b) for _, t1, a, b, _ in matched], 0
+    seen = _fixes_on(track, place)
+    if seen is None:
+        return [], 0
+    index, along, inside, linked = seen
+    stamps = track.t[index]
+    linked = linked & _no_time_round(stamps, along, place)
+    if place.twin < 0:  # one way: only runs of fixes going its way (not the other carriageway)
+        linked = linked & _going_its_way(along, linked)
+    deep = inside & _inside(track.xy[index], along, place, DEEP_M)
+    counted = _runs_seen_inside(inside, deep, linked)
+    if place.bypass_m < place.line.length + 2 * NEAR_M:  # a way round close by: links only
+        counted = linked & (deep[:-1] | deep[1:])
+    spans = [
+        (float(stamps[k + 1]), *sorted((float(along[k]), float(along[k + 1]))))
+        for k in np.flatnonzero(counted)
+    ]
+    spans += _corner_runs(track, index, linked, place)
+    if place.twin < 0:  # one way: a fix inside it counts when its run goes its way
+        inside = inside & (np.append(linked, False) | np.insert(linked, 0, False))
+        deep = deep & inside
+    deep_times = np.sort(stamps[deep])
+    for start_t, end_t, a, b, _ in filter(_drivable, matched):
+        k = int(np.searchsorted(deep_times, start_t))
+        if k < len(deep_times) and deep_times[k] <= end_t:  # around a fix seen deep inside it
+            spans.append((end_t, a, b))
+    pieces = [(i, span) for i, span in _matched_pieces(path, place) if _drivable(span)]
+    spans += _anchored(track, index, pieces, len(path.items), place)
+    return spans, int(inside.sum())
+
+
+def _drivable(span: tuple[float, float, float, float, bool]) -> bool:
+    """A matched piece a truck could drive in its time (a matcher explaining noise at a corner
+    sometimes runs a whole block in a second)."""
+    start_t, end_t, a, b, _ = span
+    return b - a <= V_TOP_MPS * max(end_t - start_t, 1.0)
+
+
+def _runs_seen_inside(
+    inside: NDArray[np.bool_], deep: NDArray[np.bool_], linked: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """Per link, whether it counts: its run of linked fixes has SEEN_INSIDE fixes inside the
+    street (then the whole run is the truck on it: from inside, it can only leave through an
+    end), or the link has a fix deep inside it at either end. One fix merely inside may be a
+    truck on the next street thrown by noise."""
+    cuts = [0, *(np.flatnonzero(~linked) + 1).tolist(), len(inside)]
+    counted = deep[:-1] | deep[1:]
+    for lo, hi in itertools.pairwise(cuts):
+        if inside[lo:hi].sum() >= SEEN_INSIDE:
+            counted[lo : hi - 1] = True
+    return counted & linked
+
+
+def _no_time_round(
+    stamps: NDArray[np.float64], along: NDArray[np.float64], place: StopPlace
+) -> NDArray[np.bool_]:
+    """Per link, whether the truck had no time to get from one fix to the next without driving
+    the street between them: leaving by the end behind, round the block and back in by the end
+    ahead (``_round_s``). Without a known bypass, every link holds."""
+    if _round_s(place) <= 0 or place.line is None:
+        return np.ones(len(stamps) - 1, dtype=bool)
+    low = np.minimum(along[:-1], along[1:])
+    high = np.maximum(along[:-1], along[1:])
+    way_round_s = (low + place.line.length - high) / V_TOP_MPS + _round_s(place)
+    return np.diff(stamps) < way_round_s
+
+
+def _round_s(place: StopPlace) -> float:
+    """Least time to go round the street from one end to the other: its bypass at the streets'
+    speeds with SPEED_MARGIN to spare, or its length at V_MAX_MPS; 0 when unknown."""
+    if place.bypass_s > 0:
+        return place.bypass_s / SPEED_MARGIN
+    return place.bypass_m / V_MAX_MPS
+
+
+def _going_its_way(along: NDArray[np.float64], linked: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per link, whether the truck was going the street's way there: its progress along the
+    street over that link and its linked neighbours (three links smooth out the GPS noise; a
+    run coming back on the other carriageway turns negative)."""
+    step = np.where(linked, np.diff(along), 0.0)
+    cuts = [0, *(np.flatnonzero(~linked) + 1).tolist(), len(linked)]
+    ahead = np.zeros(len(linked), dtype=bool)
+    for lo, hi in itertools.pairwise(cuts):
+        padded = np.pad(step[lo:hi], 1)
+        ahead[lo:hi] = padded[:-2] + padded[1:-1] + padded[2:] > 0
+    return ahead & linked
+
+
+def _anchored(
+    track: Track,
+    index: NDArray[np.int64],
+    pieces: Sequence[tuple[int, tuple[float, float, float, float, bool]]],
+    n_traversals: int,
+    place: StopPlace,
+) -> list[tuple[float, float, float]]:
+    """What the matched path drove straight through the street (not turning on it, which is how
+    a matcher explains noise at a corner) between two fixes within NEAR_M of it, the first
+    within 2 NEAR_M of its entry end and NEAR_M / 2 nearer it than the exit end, the last
+    likewise at its exit end, any fix between them within NEAR_M of it too, when there was never
+    time between two of those fixes to go round the block instead (``_round_s`` less the way
+    from the outer fixes to their ends at V_TOP_MPS): a block too short to hold a fix inside it
+    is seen this way."""
+    assert place.line is not None
+    line, length = place.line, place.line.length
+    if place.bypass_m < length + 2 * NEAR_M or len(track.t) < 2:
+        return []
+    near_set = set(index.tolist())
+    ends = shapely.get_coordinates(line)[[0, -1]]
+    spans = []
+    for run in _straight_runs(pieces, n_traversals):
+        start_t, end_t = run[0][0], run[-1][1]
+        lo, hi, forward = min(p[2] for p in run), max(p[3] for p in run), run[0][4]
+        first = int(np.searchsorted(track.t, start_t, side="right")) - 1
+        last = int(np.searchsorted(track.t, end_t, side="left"))
+        if first < 0 or last >= len(track.t) or hi - lo <= 0:
+            continue
+        if any(k not in near_set for k in range(first, last + 1)):
+            continue
+        entry, leave = (ends[0], ends[1]) if forward else (ends[1], ends[0])
+        a, b = track.xy[first], track.xy[last]
+        to_entry, to_leave = float(np.hypot(*(a - entry))), float(np.hypot(*(b - leave)))
+        if max(to_entry, to_leave) > 2 * NEAR_M:  # farther, the way by road may be longer
+            continue
+        margin = NEAR_M / 2  # GPS noise: nearer by less tells nothing (a block this short: none)
+        plain = (
+            float(np.hypot(*(a - leave))) >= to_entry + margin
+            and float(np.hypot(*(b - entry))) >= to_leave + margin
+        )
+        way_round_s = _round_s(place) - (max(to_entry, NEAR_M) + max(to_leave, NEAR_M)) / V_TOP_MPS
+        steps = np.diff(track.t[first : last + 1])
+        if plain and np.all(steps < way_round_s):
+            spans.append((float(end_t), lo, hi))
+    return spans
+
+
+def _straight_runs(
+    pieces: Sequence[tuple[int, tuple[float, float, float, float, bool]]], n_traversals: int
+) -> list[list[tuple[float, float, float, float, bool]]]:
+    """Consecutive matched pieces on the street in one direction, entered from and left to
+    other streets (a run next to another on the same street is a turn on it: left out)."""
+    runs: list[list[tuple[int, tuple[float, float, float, float, bool]]]] = []
+    for i, span in pieces:
+        if runs and runs[-1][-1][0] == i - 1 and runs[-1][-1][1][4] == span[4]:
+            runs[-1].append((i, span))
+        else:
+            runs.append([(i, span)])
+    kept = []
+    for k, run in enumerate(runs):
+        turned_before = k > 0 and runs[k - 1][-1][0] == run[0][0] - 1
+        turned_after = k + 1 < len(runs) and runs[k + 1][0][0] == run[-1][0] + 1
+        if not (turned_before or turned_after) and run[0][0] > 0 and run[-1][0] < n_traversals - 1:
+            kept.append([span for _, span in run])
+    return kept
+
+
+def _fixes_on(
+    track: Track, place: StopPlace
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]] | None:
+    """The fixes within NEAR_M of the street: their indices, how far along it, whether each is
+    inside it, and whether each is linked to the next (the next fix, or the one after when the
+    fix between strayed less than 2 NEAR_M: GPS noise, not a drive elsewhere)."""
+    assert place.line is not None
+    wide = track.near(place.line, 2 * NEAR_M)
+    if len(wide) == 0:
+        return None
+    points = shapely.points(track.xy[wide])
+    close = shapely.distance(points, place.line) <= NEAR_M
+    index = wide[close]
+    if len(index) == 0:
+        return None
+    along = shapely.line_locate_point(place.line, points[close])
+    steps = np.diff(index)
+    linked = (steps == 1) | ((steps == 2) & np.isin(index[:-1] + 1, wide))
+    return index, along, _inside(track.xy[index], along, place), linked
+
+
+def _inside(
+    xy: NDArray[np.float64], along: NDArray[np.float64], place: StopPlace, margin: float = NEAR_M
+) -> NDArray[np.bool_]:
+    """Fixes on the street itself: no other street within ``margin`` of them (a corner's cross
+    street, a parallel carriageway); without the other streets, ``margin`` from its corners."""
+    if place.others is not None:
+        if place.others.is_empty:
+            return np.ones(len(xy), dtype=bool)
+        return shapely.distance(shapely.points(xy), place.others) > margin
+    length = place.line.length if place.line is not None else place.length_m
+    low = 0.0 if place.dead_end[0] else margin
+    high = length - (0.0 if place.dead_end[1] else margin)
+    return (along >= low) & (along <= high)
+
+
+def _corner_runs(
+    track: Track, index: NDArray[np.int64], linked: NDArray[np.bool_], place: StopPlace
+) -> list[tuple[float, float, float]]:
+    """The whole street, when consecutive fixes near it (none thrown off: no bridged link) went
+    from one corner to the other with never time between two of them to go round the block
+    (``_round_s``) instead.
+
+    Only for a street whose way round leaves its NEAR_M corridor (a bypass longer than the
+    street by 2 NEAR_M: a parallel carriageway inside it would look the same) and whose corners
+    are 2 NEAR_M apart (nearer, one fix can look like either).
+    """
+    assert place.line is not None
+    length = place.line.length
+    if place.bypass_m < length + 2 * NEAR_M or length < 2 * NEAR_M:
+        return []
+    longest_s = _round_s(place) - 2 * NEAR_M / V_TOP_MPS
+    ends = shapely.get_coordinates(place.line)[[0, -1]]
+    xy = track.xy[index]
+    to_start = np.hypot(*(xy - ends[0]).T)
+    to_end = np.hypot(*(xy - ends[1]).T)
+    at_start = (to_start <= NEAR_M) & (to_end > NEAR_M)
+    at_end = (to_end <= NEAR_M) & (to_start > NEAR_M)
+    breaks = ~linked | (np.diff(index) != 1) | (np.diff(track.t[index]) >= longest_s)
+    cuts = [0, *(np.flatnonzero(breaks) + 1).tolist(), len(index)]
+    spans = []
+    for lo, hi in itertools.pairwise(cuts):
+        starts, finishes = np.flatnonzero(at_start[lo:hi]), np.flatnonzero(at_end[lo:hi])
+        if len(starts) and len(finishes):
+            both = lo + max(starts[0], finishes[0])
+            spans.append((float(track.t[index[both]]), 0.0, float(length)))
+    return spans
+
+
+def served_time(track: Track, traversals: Matched, place: StopPlace) -> float | None:
+    """Epoch seconds when the job was served, by the rule of this module, or None."""
+    if place.whole_street:
+        need = STREET_SHARE * (place.line.length if place.line is not None else place.length_m)
+        return _first_time_covering(street_spans(track, traversals, place), need)
+    found = [t for t in (_stop_passed(track, traversals, place), near(track.xy, track.t, place))
+             if t]  # fmt: skip
+    return min(found) if found else None
+
+
+def hidden_gap(
+    track: Track, place: StopPlace, covered_m: float = 0.0
+) -> tuple[float, float] | None:
+    """The longest gap between fixes (``_windows``) in which the truck could have served the
+    job unseen: got from the first fix to it at V_TOP_MPS, collected along STREET_SHARE of the
+    street at V_SERVE_MPS (or passed within NEAR_M of a stop) and got to the second fix, each
+    fix GPS_SLACK_M off. None if there is no such gap.
+    """
+    if len(track.t) < 2:
+        return None
+    first, last = _windows(track, place)
+    a, b = track.xy[first], track.xy[last]
+    if place.line is not None:
+        need_s = _detour_s(a, b, place, covered_m)
+    elif place.xy is not None:
+        spot = np.asarray(place.xy)
+        way = np.hypot(*(a - spot).T) + np.hypot(*(spot - b).T) - 2 * NEAR_M
+        need_s = way / V_TOP_MPS
+    else:
+        return None
+    gaps = track.t[last] - track.t[first]
+    possible = np.flatnonzero(need_s - 2 * GPS_SLACK_M / V_TOP_MPS <= gaps)
+    if len(possible) == 0:
+        return None
+    k = possible[np.argmax(gaps[possible])]
+    return float(track.t[first[k]]), float(track.t[last[k]])
+
+
+def _windows(track: Track, place: StopPlace) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs of fixes between which the truck may have gone unseen: consecutive ones, and two
+    fixes within NEAR_M of a street either side of one or two that strayed less than 2 NEAR_M
+    (the truck on it, those fixes thrown off by noise), all beside its clear stretch."""
+    n = len(track.t)
+    first, last = np.arange(n - 1), np.arange(1, n)
+    if not place.whole_street or place.line is None or n < 3:
+        return first, last
+    wide = track.near(place.line, 2 * NEAR_M)
+    points = shapely.points(track.xy[wide])
+    along = shapely.line_locate_point(place.line, points)
+    low, high = _clear_stretch(place)
+    by = (along >= low - NEAR_M) & (along <= high + NEAR_M) if _has_clear(place) else True
+    beside = np.zeros(n, dtype=bool)
+    close = np.zeros(n, dtype=bool)
+    beside[wide[by]] = True
+    close[wide[shapely.distance(points, place.line) <= NEAR_M]] = True
+    firsts, lasts = [first], [last]
+    for span in (2, 3):  # one or two fixes thrown off between two on the street
+        if n <= span:
+            break
+        between = np.all([beside[k : n - span + k] for k in range(1, span)], axis=0)
+        thrown = ~np.all([close[k : n - span + k] for k in range(1, span)], axis=0)
+        start = np.flatnonzero(close[: n - span] & between & thrown & close[span:])
+        firsts.append(start)
+        lasts.append(start + span)
+    return np.concatenate(firsts), np.concatenate(lasts)
+
+
+def _detour_s(
+    a: NDArray[np.float64], b: NDArray[np.float64], place: StopPlace, covered_m: float
+) -> NDArray[np.float64]:
+    """Least time from each fix ``a`` to the next ``b`` serving the job unseen.
+
+    A street: what of it lies inside (``clear``, no other street near) and was not seen driven
+    must be collected between the two fixes, since a fix there would have shown it; a stop:
+    the truck must come within NEAR_M of it along its street. A fix within 2 NEAR_M of the
+    street may be the truck on it (GPS noise); one farther must get on through an end. In at
+    one end and out at the other (along a one-way street only its way), or in and back out at
+    one end (turning round takes U_TURN_S), never through a dead end. Off the street, straight
+    lines at V_TOP_MPS, except that a fix at one end reaches the other only round the block
+    (``bypass_m``): a lower bound.
+    """
+    assert place.line is not None
+    line, length = place.line, place.line.length
+    if place.whole_street:
+        low, high = _clear_stretch(place)
+        need = max(STREET_SHARE * length - covered_m, 0.0)
+        pace, clear, allowance = V_SERVE_MPS, _has_clear(place), 0.0
+        unseen = max(high - low - covered_m, 0.0)  # of the clear stretch, not seen driven
+        deep = (min(low, need), max(high, length - need))
+        back = (
+            2 * max(need - low, 0.0) / pace + U_TURN_S,
+            2 * max(high - (length - need), 0.0) / pace + U_TURN_S,
+        )
+    else:
+        assert place.xy is not None
+        low = high = float(line.project(shapely.Point(place.xy)))
+        pace, clear, allowance, unseen = V_TOP_MPS, True, 2 * NEAR_M / V_TOP_MPS, 0.0
+        deep, back = (low, high), (U_TURN_S, U_TURN_S)
+    ends = shapely.get_coordinates(line)[[0, -1]]
+    sides = [_on_street(a, line), _on_street(b, line)]
+
+    def reach(fix: int, offset: float, end: int) -> NDArray[np.float64]:
+        """Seconds between fix ``a`` (0) or ``b`` (1) and ``offset`` metres along, on the
+        ``end`` side: straight when that fix is on the street on that side of the clear
+        stretch, else through that end and along the street."""
+        xy = a if fix == 0 else b
+        on, along = sides[fix]
+        point = shapely.get_coordinates(line.interpolate(offset))[0]
+        to_end = np.hypot(*(xy - ends[end]).T) / V_TOP_MPS
+        at_other = np.hypot(*(xy - ends[1 - end]).T) <= NEAR_M  # round the block from there
+        round_s = _round_s(place) - 2 * NEAR_M / V_TOP_MPS
+        to_end = np.where(at_other, np.maximum(to_end, round_s), to_end)
+        via_end = to_end + (offset if end == 0 else length - offset) / pace
+        beside = on & ((along <= high) if end == 0 else (along >= low)) if clear else on
+        return np.where(beside, np.hypot(*(xy - point).T) / V_TOP_MPS, via_end)
+
+    options = []
+    if not any(place.dead_end):
+        options.append(reach(0, low, 0) + unseen / pace + reach(1, high, 1))
+        if place.twin >= 0:
+            options.append(reach(0, high, 1) + unseen / pace + reach(1, low, 0))
+    if not place.dead_end[0]:
+        options.append(reach(0, deep[0], 0) + back[0] + reach(1, deep[0], 0))
+    if not place.dead_end[1] and place.twin >= 0:
+        options.append(reach(0, deep[1], 1) + back[1] + reach(1, deep[1], 1))
+    if not options:  # a street with both ends dead: nothing known about how to reach it
+        return np.zeros(len(a))
+    return np.min(options, axis=0) - allowance
+
+
+def _on_street(
+    xy: NDArray[np.float64], line: LineString
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Which fixes may be the truck on the line (within 2 NEAR_M: GPS noise throws a fix that
+    far now and then), and how far along it each one is."""
+    points = shapely.points(xy)
+    return shapely.distance(points, line) <= 2 * NEAR_M, shapely.line_locate_point(line, points)
+
+
+def _has_clear(place: StopPlace) -> bool:
+    """Whether some of the street is far enough from every other street to place a fix on."""
+    assert place.line is not None
+    low, high = place.clear or (0.0, place.line.length)
+    return low <= high
+
+
+def _clear_stretch(place: StopPlace) -> tuple[float, float]:
+    """From-to metres of the street where a fix would be inside it (its middle when none)."""
+    assert place.line is not None
+    length = place.line.length
+    if place.clear is not None:
+        low, high = place.clear
+    else:
+        low = 0.0 if place.dead_end[0] else NEAR_M
+        high = length - (0.0 if place.dead_end[1] else NEAR_M)
+    return (low, high) if low <= high else (length / 2, length / 2)
+
+
+def _clock(epoch: float, tz: tzinfo, seconds: bool = False) -> str:
+    return datetime.fromtimestamp(epoch, tz=tz).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+@dataclass
+class _Day:
+    """What judging one route's jobs needs."""
+
+    track: Track
+    places: Mapping[str, StopPlace]
+    seen: dict[str, tuple[float, int]]  # unserved street: metres seen driven, fixes inside
+    departure: datetime | None
+    delay_s: int  # the truck's delay on its plan (0 when early or unknown)
+    tz: tzinfo
 
 
 def route_progress(
@@ -159,30 +749,30 @@ def route_progress(
     *,
     tz: tzinfo,
 ) -> RouteProgress:
-    """Served, missed and pending stops of one planned route, with ETAs for those to come.
-
-    A stop is served when the matched track passes its place, or a raw fix came within NEAR_M.
-    """
-    fixes = np.empty((0, 2)) if fixes_xy is None else np.asarray(fixes_xy, dtype=float)
-    stamps = np.empty(0) if fix_times is None else np.asarray(fix_times, dtype=float)
+    """Served, missed, unknown and pending jobs of one planned route, with ETAs for those to
+    come (the rule is in this module's docstring)."""
+    track = Track.of(fixes_xy, fix_times)
+    path = MatchedPath.of(traversals)
     visits = route.get("visits", [])
     planned = [
         (v["id"], local_moment(service_date, int(v["arrival_s"]), tz))
         for v in visits
-        if v.get("kind") in ("stop", "street")  # a street is served when its middle is passed
+        if v.get("kind") in ("stop", "street")
     ]
     ends = [v for v in visits if v.get("kind") == "depot_end"]
     planned_end = local_moment(service_date, int(ends[-1]["arrival_s"]), tz) if ends else None
+    starts = [v for v in visits if v.get("kind") == "depot_start"]
+    departure = local_moment(service_date, int(starts[0]["departure_s"]), tz) if starts else None
     served_at: dict[str, datetime] = {}
+    covered: dict[str, tuple[float, int]] = {}
     for stop_id, _ in planned:
         place = places.get(stop_id)
-        moment = None
-        if place is not None:
-            close = None if place.whole_street else near(fixes, stamps, place)
-            found = [t for t in (passes(traversals, place), close) if t]
-            moment = min(found) if found else None
+        moment = None if place is None else served_time(track, path, place)
         if moment is not None:
             served_at[stop_id] = datetime.fromtimestamp(moment, tz=UTC)
+        elif place is not None and place.whole_street:
+            spans, inside = street_evidence(track, path, place)
+            covered[stop_id] = (_union_m(spans), inside)
     finished = planned_end is not None and now > planned_end + timedelta(seconds=ROUTE_GRACE_S)
     last_index = _frontier(
         [(served_at[stop_id], i) for i, (stop_id, _) in enumerate(planned) if stop_id in served_at]
@@ -191,14 +781,17 @@ def route_progress(
     if last_index >= 0:
         stop_id, when = planned[last_index]
         delay_s = int((served_at[stop_id] - when).total_seconds())
+    day = _Day(track, places, covered, departure, max(delay_s or 0, 0), tz)
+    silent = len(track.t) == 0 and not path.items  # the device sent nothing (or there is none)
     stops = []
     for i, (stop_id, when) in enumerate(planned):
         if stop_id in served_at:
             moment = served_at[stop_id]
             late = (moment - when).total_seconds() > LATE_AFTER_S
             stops.append(StopProgress(stop_id, "served", when, served_at=moment, late=late))
-        elif finished or i < last_index - SKIP_AHEAD:
-            stops.append(StopProgress(stop_id, "missed", when))
+        elif finished or i < last_index - SKIP_AHEAD or (silent and now >= when):
+            status, reason = _judge(day, stop_id, when)
+            stops.append(StopProgress(stop_id, status, when, reason=reason))
         else:
             eta = when + timedelta(seconds=max(delay_s or 0, 0))
             stops.append(StopProgress(stop_id, "pending", when, eta=max(eta, now)))
@@ -213,12 +806,45 @@ def route_progress(
     )
 
 
+def _judge(day: _Day, stop_id: str, when: datetime) -> tuple[str, str | None]:
+    """Missed or unknown, and why, for a job the truck is past without being seen serving it."""
+    track, tz = day.track, day.tz
+    if len(track.t) == 0:  # nothing to judge by: no fix at all
+        return "unknown", NO_SIGNAL
+    place = day.places.get(stop_id)
+    if place is None:
+        return "unknown", "sin ubicación en las calles del área"
+    first, last = float(track.t[0]), float(track.t[-1])
+    late_device = day.departure is not None and first > day.departure.timestamp() + START_GRACE_S
+    if late_device and when.timestamp() < first:  # due before the device was on
+        return "unknown", f"{NO_SIGNAL} antes de las {_clock(first, tz)}"
+    if last < when.timestamp() + day.delay_s:  # silent before the truck was due there
+        return "missed", f"{NO_SIGNAL} desde las {_clock(last, tz)}"
+    covered_m, inside = day.seen.get(stop_id, (0.0, 0))
+    gap = hidden_gap(track, place, covered_m)
+    if gap is not None:
+        t0, t1 = gap
+        return "unknown", (
+            f"sin datos GPS entre {_clock(t0, tz, True)} y {_clock(t1, tz, True)} "
+            f"({t1 - t0:.0f} s): pudo pasar sin verse"
+        )
+    if inside >= SEEN_INSIDE:  # seen on it, yet not seen driving enough of it
+        return "unknown", "el GPS la muestra en la calle, pero no recorrida lo bastante"
+    if (
+        not place.whole_street
+        and place.xy is not None
+        and len(track.near(shapely.Point(place.xy), NEAR_M))
+    ):
+        return "unknown", "un solo punto GPS cerca: no basta para darla por atendida"
+    return "missed", None
+
+
 def _frontier(passes: list[tuple[datetime, int]]) -> int:
-    """How far along its plan the truck is: the last stop of the longest run of passes made in
+    """How far along its plan the truck is: the last job of the longest run of jobs served in
     planned order (-1 before the first).
 
     A truck often drives past streets it will serve later (leaving the depot, on its way to the
-    first stop). Such a pass is out of order; taking the furthest stop passed as the truck's
+    first stop). Such a pass is out of order; taking the furthest job passed as the truck's
     position would call everything before it missed.
     """
     tails: list[int] = []  # smallest last plan index of an in-order run of each length
@@ -231,24 +857,53 @@ def _frontier(passes: list[tuple[datetime, int]]) -> int:
     return tails[-1] if tails else -1
 
 
-def missed_rows(
-    progress: Sequence[RouteProgress], places_lonlat: Mapping[str, Mapping[str, Any]]
+UNSERVED_COLUMNS = (
+    "id", "lon", "lat", "street", "missed_vehicle", "planned_at",
+    "status", "reason", "kind", "task", "stream", "kg", "m3", "date",
+)  # fmt: skip
+
+
+def unserved_rows(
+    reports: Sequence[RouteProgress], document: Mapping[str, Any], tz: tzinfo
 ) -> list[dict[str, Any]]:
-    """Missed stops as points-file rows (id, lon, lat, ...), ready for tomorrow's plan."""
+    """Every job not confirmed served (missed or unknown, not pending) as points-file rows with
+    what it should have collected: tomorrow's plan carries them (``planning.carry_over``).
+
+    One row per waste stream the visit collected (the plan's own loads, ``Plan.collected()``),
+    so a mixed-stream visit gives several rows with the same id; ``planned_at`` is local time.
+    """
+    from basuracero.routing.plan import Plan  # routing is heavier than this module needs
+
+    places = document.get("places") or {}
+    collected = Plan.from_dict(document).collected() if document.get("routes") else {}
     rows = []
-    for route in progress:
+    for route in reports:
         for stop in route.stops:
-            if stop.status != "missed":
+            if stop.status not in ("missed", "unknown"):
                 continue
-            place = places_lonlat.get(stop.id, {})
-            rows.append(
-                {
-                    "id": stop.id,
-                    "lon": place.get("lon"),
-                    "lat": place.get("lat"),
-                    "street": place.get("name", ""),
-                    "missed_vehicle": route.vehicle_id,
-                    "planned_at": _iso(stop.planned_at),
-                }
-            )
+            place = places.get(stop.id, {})
+            kind = "street" if place.get("kind") == "street" else "stop"
+            base = {
+                "id": stop.id,
+                "lon": place.get("lon"),
+                "lat": place.get("lat"),
+                "street": place.get("name", ""),
+                "missed_vehicle": route.vehicle_id,
+                "planned_at": stop.planned_at.astimezone(tz).isoformat(),
+                "status": stop.status,
+                "reason": stop.reason or "",
+                "kind": kind,
+                "task": place.get("task", "") if kind == "street" else "",
+            }
+            loads = collected.get(stop.id) or {"": (0, 0.0)}
+            for stream, (kg, m3) in sorted(loads.items()):
+                row = {**base, "stream": stream, "kg": kg, "m3": round(m3, 4)}
+                rows.append({**row, "date": document.get("date", "")})
     return rows
+
+
+def missed_rows(
+    reports: Sequence[RouteProgress], document: Mapping[str, Any], tz: tzinfo = UTC
+) -> list[dict[str, Any]]:
+    """The rows of ``missed.csv``: ``unserved_rows`` (kept for callers of the old name)."""
+    return unserved_rows(reports, document, tz)

@@ -26,7 +26,7 @@ from basuracero.service import create_app
 
 AREA = bundled_areas()["florencia-de-mora"]
 YESTERDAY = date(2026, 11, 30)
-ADMIN = {"Authorization": "Bearer adm"}
+ADMIN = {"Authorization": "Bearer adm-token-for-tests-0123456789abcdef"}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_a_job_carries_exactly_what_the_gps_says_was_missed(
 ) -> None:
     document = yesterday.document
     settings = Settings(database_url=f"sqlite:///{tmp_path / 's.db'}",
-                        admin_token=SecretStr("adm"), embedded_worker=False)  # fmt: skip
+                        admin_token=SecretStr("adm-token-for-tests-0123456789abcdef"), embedded_worker=False)  # fmt: skip  # noqa: E501
     with TestClient(create_app(settings)) as client:
         device = client.post("/api/v1/devices", json={"name": "C1"}, headers=ADMIN).json()
         route = document["routes"][0]

@@ -20,7 +20,14 @@ from shapely.geometry import LineString
 from basuracero.api.progress import places_from_snapped
 from basuracero.cli.plan_cmd import DEMO, solve_scenario
 from basuracero.fleet.matching import Matcher, Traversal
-from basuracero.fleet.progress import StopPlace, local_moment, missed_rows, passes, route_progress
+from basuracero.fleet.progress import (
+    UNSERVED_COLUMNS,
+    StopPlace,
+    local_moment,
+    passes,
+    route_progress,
+    unserved_rows,
+)
 from basuracero.fleet.settings import Settings
 from basuracero.fleet.simulate import track_along
 from basuracero.geodata.sites import read_points
@@ -126,10 +133,14 @@ def test_half_drive_leaves_pending_with_eta_and_then_missed(world) -> None:
     evening = now + timedelta(hours=12)
     after = route_progress(route, DAY, places, traversals, evening, **fixes, tz=TZ)
     missed = [s.id for s in after.stops if s.status == "missed"]
-    assert set(missed) >= set(tail)
-    rows = missed_rows([after], plan["places"])
-    assert {r["id"] for r in rows} == set(missed)
+    assert set(missed) >= set(tail)  # the device fell silent before the truck got there
+    assert all(s.reason and s.reason.startswith("sin señal GPS desde") for s in after.stops
+               if s.id in tail)  # fmt: skip
+    rows = unserved_rows([after], plan, TZ)
+    unserved = {s.id for s in after.stops if s.status in ("missed", "unknown")}
+    assert {r["id"] for r in rows} == unserved >= set(missed)
     assert all(r["lon"] is not None and r["lat"] is not None for r in rows)
+    assert all(r["kind"] == "stop" and r["task"] == "" and r["kg"] > 0 for r in rows)
 
 
 def test_a_pass_ahead_of_the_plan_does_not_make_the_rest_missed() -> None:
@@ -205,9 +216,9 @@ def served(world, tmp_path: Path) -> Iterator[Served]:
     _, plan, _ = world
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'fleet.db'}",
-        admin_token=SecretStr("adm"),
+        admin_token=SecretStr("adm-token-for-tests-0123456789abcdef"),
     )
-    admin = {"Authorization": "Bearer adm"}
+    admin = {"Authorization": "Bearer adm-token-for-tests-0123456789abcdef"}
     with TestClient(create_app(settings)) as client:
         device = client.post("/api/v1/devices", json={"name": "C1"}, headers=admin).json()
         route = plan["routes"][0]
@@ -255,8 +266,9 @@ def test_progress_and_missed_through_the_service(world, served: Served, tmp_path
     evening = (datetime.fromtimestamp(times[-1], tz=UTC) + timedelta(hours=12)).isoformat()
     csv_text = client.get(f"/api/v1/plans/{plan_id}/missed.csv", params={"at": evening}).text
     lines = csv_text.strip().splitlines()
-    assert lines[0] == "id,lon,lat,street,missed_vehicle,planned_at"
-    assert len(lines) - 1 == totals["pending"] + totals["missed"]
+    assert lines[0].startswith("id,lon,lat,street,missed_vehicle,planned_at,")
+    assert lines[0] == ",".join(UNSERVED_COLUMNS)
+    assert len(lines) - 1 == totals["pending"] + totals["missed"] + totals["unknown"]
     path = tmp_path / "missed.csv"
     path.write_text(csv_text, encoding="utf-8")
     assert len(read_points(path)) == len(lines) - 1  # a valid points file for tomorrow

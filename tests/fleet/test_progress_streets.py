@@ -63,7 +63,13 @@ def test_streets_driven_are_served_and_the_rest_missed_at_night(world) -> None:
     driven = [i for i in ids if i in streets]
     assert sum(status[i] == "served" for i in driven) >= 0.9 * len(driven)
     later = [i for i in streets if i not in driven]
-    assert later and all(status[i] == "pending" for i in later[3:])
+    # A later street the legs drove along is served (the truck drove it); none is missed yet.
+    assert later and all(status[i] in ("pending", "served") for i in later[3:])
+    assert sum(status[i] == "pending" for i in later[3:]) >= 0.8 * len(later[3:])
     night = route_progress(route, DAY, where, matcher.match(lonlat, times),
                            now + timedelta(hours=14), **fixes, tz=TZ)
-    assert all(s.status == "missed" for s in night.stops if s.id in later[3:])
+    after = {s.id: s for s in night.stops}
+    # The device fell silent half way: what the truck had not reached is missed, and says so.
+    tail = [i for i in later[3:] if status[i] == "pending"]
+    assert all(after[i].status == "missed" for i in tail)
+    assert all((after[i].reason or "").startswith("sin señal GPS desde") for i in tail)

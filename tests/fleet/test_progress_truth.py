@@ -1,0 +1,237 @@
+"""Progress tells the truth: served on evidence, missed on evidence, unknown when it cannot tell.
+
+Synthetic blocks (metric x, y) for the rule itself, the bundled Florencia de Mora day through the
+service for ``?at=`` in local time and the columns of ``missed.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from shapely.geometry import LineString
+
+from basuracero.api.progress import clear_stretch, moment_at
+from basuracero.fleet.progress import (
+    NO_SIGNAL,
+    UNSERVED_COLUMNS,
+    StopPlace,
+    local_moment,
+    passes,
+    route_progress,
+)
+from basuracero.planning.area import bundled_areas
+from basuracero.planning.day import DayInputs, DayPlan, DayRequest, plan_day
+from basuracero.service import create_app
+from tests.fleet.conftest import admin_headers, make_settings
+
+AREA = bundled_areas()["florencia-de-mora"]
+TZ = AREA.tz  # America/Lima, UTC-5
+DAY = date(2026, 11, 30)
+START_S = 7 * 3600  # the synthetic truck leaves its depot at 07:00
+
+
+def street(line: LineString, others: list[LineString], **extra: object) -> StopPlace:
+    """A door-to-door street on its own line, with the streets near it as the service finds."""
+    near = shapely.MultiLineString(others) if others else shapely.GeometryCollection()
+    return StopPlace(
+        edge=0, offset_m=line.length / 2, length_m=line.length, twin=1,
+        xy=tuple(shapely.get_coordinates(line.interpolate(0.5, normalized=True))[0]),
+        whole_street=True, line=line, others=near, clear=clear_stretch(line, near), **extra,
+    )  # fmt: skip
+
+
+def drive(points: list[tuple[float, float]], speeds: list[float], every_s: float,
+          noise_m: float = 5.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Fixes every ``every_s`` along a polyline, each leg at its speed (m/s), with noise: the
+    drive reaches the job near its planned 07:05, then the truck stands till 07:40."""
+    xy = np.asarray([*points, points[-1]], dtype=float)
+    seconds = np.hypot(*np.diff(xy[:-1], axis=0).T) / np.asarray(speeds)
+    clock = np.concatenate([[0.0], np.cumsum(seconds)])
+    clock = np.append(clock, 40 * 60 - 240)
+    times = np.arange(0.0, clock[-1], every_s)
+    fixes = np.column_stack([np.interp(times, clock, xy[:, 0]), np.interp(times, clock, xy[:, 1])])
+    fixes += np.random.default_rng(seed).normal(0.0, noise_m, fixes.shape)
+    return fixes, local_moment(DAY, START_S + 240, TZ).timestamp() + times
+
+
+def one_job_route(job: str = "S1:0", kind: str = "street") -> dict:
+    """A route serving one job at 07:05, back at the depot at 07:30."""
+    back = START_S + 1800
+    return {"vehicle_id": "C1", "visits": [
+        {"id": "D", "kind": "depot_start", "arrival_s": START_S, "departure_s": START_S},
+        {"id": job, "kind": kind, "arrival_s": START_S + 300, "departure_s": START_S + 360},
+        {"id": "D", "kind": "depot_end", "arrival_s": back, "departure_s": back},
+    ]}  # fmt: skip
+
+
+NIGHT = local_moment(DAY, 22 * 3600, TZ)  # the route's day is over
+
+
+def status_of(place: StopPlace, fixes: np.ndarray, times: np.ndarray, traversals=()) -> tuple:
+    report = route_progress(one_job_route(), DAY, {"S1:0": place}, list(traversals), NIGHT,
+                            1, fixes, times, tz=TZ)  # fmt: skip
+    return report.stops[0].status, report.stops[0].reason
+
+
+# A dead end 40 m long off a main road (the road along y = 0, the spur up x = 0).
+SPUR = LineString([(0, 0), (0, 40)])
+ROAD = LineString([(-200, 0), (200, 0)])
+SPUR_PLACE = street(SPUR, [ROAD], dead_end=(False, True), bypass_m=1000.0)
+IN_AND_BACK = [(-150, 0), (0, 0), (0, 40), (0, 0), (150, 0)]
+
+
+def test_a_dead_end_served_in_and_back_out_is_served_on_the_raw_fixes() -> None:
+    """The matcher smooths such a spur away: with no matched traversal at all, the fixes along
+    the spur's own line (in and back, pieces joined) serve it."""
+    assert passes([], SPUR_PLACE) is None  # the matched path alone would not serve it
+    fixes, times = drive(IN_AND_BACK, [6.0, 1.7, 6.0, 6.0], every_s=5)
+    assert status_of(SPUR_PLACE, fixes, times) == ("served", None)
+    fixes, times = drive(IN_AND_BACK, [6.0, 1.7, 6.0, 6.0], every_s=10, noise_m=8.0, seed=3)
+    assert status_of(SPUR_PLACE, fixes, times)[0] == "served"
+
+
+def test_driving_past_the_spur_is_missed_with_dense_fixes() -> None:
+    fixes, times = drive([(-150, 0), (150, 0)], [6.0], every_s=5)
+    assert status_of(SPUR_PLACE, fixes, times) == ("missed", None)
+
+
+def test_fixes_too_sparse_to_tell_are_unknown_with_the_gap_as_reason() -> None:
+    """Every 2 minutes, the truck could have gone up the spur and back between two fixes: the
+    fixes cannot tell served from missed, so neither is said."""
+    fixes, times = drive(IN_AND_BACK, [6.0, 1.7, 6.0, 6.0], every_s=120)
+    status, reason = status_of(SPUR_PLACE, fixes, times)
+    assert status == "unknown"
+    assert reason is not None and "sin datos GPS" in reason and "(120 s)" in reason
+
+
+# An 80 m block of a two-way street (y = 0, x 0..80) between two cross streets, and a parallel
+# street 60 m south: skipping it means going round that block.
+BLOCK = LineString([(0, 0), (80, 0)])
+CROSS = [LineString([(0, -100), (0, 100)]), LineString([(80, -100), (80, 100)])]
+BLOCK_PLACE = street(BLOCK, CROSS, bypass_m=200.0)
+
+
+@pytest.mark.parametrize("every_s", [5, 10])
+def test_a_skipped_block_is_missed_and_a_driven_one_served(every_s: float) -> None:
+    round_it = [(-100, 0), (0, 0), (0, -60), (80, -60), (80, 0), (180, 0)]
+    fixes, times = drive(round_it, [6.0] * 5, every_s=every_s, seed=1)
+    assert status_of(BLOCK_PLACE, fixes, times)[0] == "missed"
+    along = [(-100, 0), (0, 0), (80, 0), (180, 0)]
+    fixes, times = drive(along, [6.0, 1.7, 6.0], every_s=every_s, seed=1)
+    assert status_of(BLOCK_PLACE, fixes, times)[0] == "served"
+
+
+def test_seen_only_at_its_corner_a_block_is_not_served() -> None:
+    """A truck crossing the block's end, however often, has not driven it."""
+    crossing = [(0, -100), (0, 100), (0, -100), (0, 100)]
+    fixes, times = drive(crossing, [4.0] * 3, every_s=5, noise_m=8.0)
+    assert status_of(BLOCK_PLACE, fixes, times)[0] != "served"
+
+
+def test_a_route_without_pings_is_unknown_once_due_and_pending_before() -> None:
+    route = one_job_route("P1", "stop")
+    places = {"P1": StopPlace(edge=0, offset_m=10.0, length_m=20.0, xy=(0.0, 0.0))}
+    early = local_moment(DAY, START_S + 60, TZ)
+    before = route_progress(route, DAY, places, [], early, None, tz=TZ)
+    assert [(s.status, s.reason, s.eta is not None) for s in before.stops] == [
+        ("pending", None, True)
+    ]
+    for now in (local_moment(DAY, START_S + 400, TZ), NIGHT):
+        after = route_progress(route, DAY, places, [], now, None, tz=TZ)
+        assert [(s.status, s.reason) for s in after.stops] == [("unknown", NO_SIGNAL)]
+        assert after.counts() == {"served": 0, "missed": 0, "pending": 0, "unknown": 1}
+        assert after.to_dict()["stops"][0]["reason"] == NO_SIGNAL
+
+
+def test_at_without_an_offset_is_the_area_local_time() -> None:
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    assert moment_at("2026-12-01T07:50:00", TZ, now) == datetime(2026, 12, 1, 12, 50, tzinfo=UTC)
+    assert moment_at("2026-12-01T07:50", TZ, now) == datetime(2026, 12, 1, 12, 50, tzinfo=UTC)
+    assert moment_at("2026-12-01T07:50:00Z", TZ, now) == datetime(2026, 12, 1, 7, 50, tzinfo=UTC)
+    assert moment_at("2026-12-01T07:50:00-03:00", TZ, now) == datetime(
+        2026, 12, 1, 10, 50, tzinfo=UTC
+    )
+    assert moment_at(None, TZ, now) == now
+
+
+@dataclass
+class Stored:
+    client: TestClient
+    plan_id: int
+    day: DayPlan
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stored]:
+    """Florencia de Mora's door-to-door day, stored with no device assigned to its trucks."""
+    folder = tmp_path_factory.mktemp("truth")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BASURACERO_CACHE_DIR", str(folder / "cache"))
+    day = plan_day(DayInputs.of_area(AREA), DayRequest(service_date=DAY, time_limit_s=2, seed=0),
+                   area=AREA)  # fmt: skip
+    with TestClient(create_app(make_settings(f"sqlite:///{folder / 'fleet.db'}"))) as client:
+        body = {"date": DAY.isoformat(), "plan": day.document}
+        created = client.post("/api/v1/plans", json=body, headers=admin_headers())
+        assert created.status_code == 201, created.text
+        yield Stored(client, created.json()["id"], day)
+    mp.undo()
+
+
+def test_progress_reads_at_in_lima_time_and_counts_unknown(stored: Stored) -> None:
+    url = f"/api/v1/plans/{stored.plan_id}/progress"
+    dawn = stored.client.get(url, params={"at": "2026-11-30T05:00:00"}).json()
+    assert dawn["at"] == "2026-11-30T10:00:00Z"  # 05:00 in Lima, not 05:00 UTC
+    assert dawn["totals"]["pending"] > 0 and dawn["totals"]["unknown"] == 0
+    assert set(dawn["totals"]) == {"served", "missed", "pending", "unknown"}
+    night = stored.client.get(url, params={"at": "2026-11-30T22:00:00"}).json()
+    jobs = sum(dawn["totals"].values())
+    assert night["totals"] == {"served": 0, "missed": 0, "pending": 0, "unknown": jobs}
+    stops = [s for route in night["routes"] for s in route["stops"]]
+    assert {s["reason"] for s in stops} == {NO_SIGNAL}
+    assert all(route["unknown"] == len(route["stops"]) for route in night["routes"])
+
+
+def test_missed_csv_lists_every_unserved_job_with_its_waste(stored: Stored) -> None:
+    text = stored.client.get(f"/api/v1/plans/{stored.plan_id}/missed.csv",
+                             params={"at": "2026-11-30T22:00:00"}).text  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = text.splitlines()[0].split(",")
+    assert header[:6] == ["id", "lon", "lat", "street", "missed_vehicle", "planned_at"]
+    assert header == list(UNSERVED_COLUMNS)
+    assert header[6:] == ["status", "reason", "kind", "task", "stream", "kg", "m3", "date"]
+    places = stored.day.document["places"]
+    jobs = {v["id"] for r in stored.day.document["routes"] for v in r["visits"]
+            if v["kind"] in ("stop", "street")}  # fmt: skip
+    assert {r["id"] for r in rows} == jobs
+    for row in rows:
+        assert row["status"] == "unknown" and row["reason"] == NO_SIGNAL
+        assert row["planned_at"].startswith("2026-11-30T") and row["planned_at"].endswith("-05:00")
+        assert float(row["kg"]) > 0 and float(row["m3"]) > 0 and row["stream"] == "mixed"
+        assert row["date"] == DAY.isoformat()
+        assert row["kind"] == places[row["id"]]["kind"]
+        if row["kind"] == "street":
+            assert row["task"] == places[row["id"]]["task"] and row["task"]
+        else:
+            assert row["task"] == ""
+    planned = {r["id"]: r["planned_at"] for r in rows}
+    first = stored.day.document["routes"][0]["visits"][1]
+    local = local_moment(DAY, first["arrival_s"], TZ).isoformat()
+    assert planned[first["id"]] == local  # e.g. 2026-11-30T07:14:09-05:00
+
+
+def test_an_evening_hour_is_local_too(stored: Stored) -> None:
+    """22:00 in Lima is 03:00 UTC the next day: the day is over for every route."""
+    report = stored.client.get(f"/api/v1/plans/{stored.plan_id}/progress",
+                               params={"at": "2026-11-30T22:00:00-05:00"}).json()  # fmt: skip
+    assert report["at"] == (datetime(2026, 11, 30, 22, tzinfo=TZ) + timedelta(0)).astimezone(
+        UTC
+    ).isoformat().replace("+00:00", "Z")
+    assert all(route["finished"] for route in report["routes"])
