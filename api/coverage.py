@@ -1,4 +1,9 @@
-"""The public coverage map of a stored plan, with when the truck last passed each street."""
+"""The public coverage map of a stored plan, with what the trucks' GPS says of each block.
+
+Each block shows only its own evidence: the progress of its own visit (served, with when; missed;
+pending; or not enough data). The streets a truck merely drove along, or another block of the same
+street being served, never make a block "served": neighbours put their bags out by what we say.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,8 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +22,8 @@ from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
 from basuracero.api.progress import compute, streets_for
 from basuracero.errors import InputError
+from basuracero.fleet.job_store import FAILED
+from basuracero.maps.blocks import BlockStatus
 from basuracero.maps.coverage_map import coverage_map_html
 from basuracero.maps.day import DayView, day_from_document
 from basuracero.maps.i18n import LanguageError, get_lang
@@ -83,7 +90,7 @@ def coverage(
     lang: str = Query("es", description="es (default) or en."),
     at: str | None = Query(None, description="Evaluate at this time (ISO 8601); default now."),
 ) -> HTMLResponse:
-    """Public: "¿Cuándo pasa el camión?" for a plan, with the last pass of the trucks today."""
+    """Public: "¿Cuándo pasa el camión?" for a plan, each block with what its GPS says today."""
     try:
         words = get_lang(lang)
     except LanguageError as exc:
@@ -100,10 +107,48 @@ def coverage(
         day = _days.get(key, lambda: day_from_document(document, graph))
     except InputError as exc:
         raise ApiError(409, str(exc), field=f"plan.{exc.field}" if exc.field else "plan") from exc
-    last: dict[int | str, datetime] = {}
-    for report in reports:
-        for edge, moment in report.edges_driven.items():
-            if edge not in last or moment > last[edge]:
-                last[edge] = moment
-    html = coverage_map_html(day, words, last_served=last, now=context["now"], static_url="/static")
+    progress = block_progress(reports, carried_over(request, plan_id, area.id))
+    html = coverage_map_html(
+        day, words, progress=progress, now=context["now"], static_url="/static"
+    )
     return HTMLResponse(html)
+
+
+def block_progress(reports: Iterable[Any], carried: Mapping[str, date]) -> dict[str, BlockStatus]:
+    """Per visit id, what its own GPS progress says; a missed one carried over says until when.
+
+    Not ``report.edges_driven``: a truck driving along a block on its way elsewhere, or serving
+    the next block of the same street, has not collected this one.
+    """
+    found: dict[str, BlockStatus] = {}
+    for report in reports:
+        for stop in report.stops:
+            found[str(stop.id)] = BlockStatus.of(
+                str(stop.status),
+                served_at=getattr(stop, "served_at", None),
+                eta=getattr(stop, "eta", None),
+                rescheduled_for=carried.get(str(stop.id)),
+            )
+    return found
+
+
+def carried_over(request: Request, plan_id: int, area_id: str) -> dict[str, date]:
+    """Visit ids of this plan that a later plan job carries over, with that job's date.
+
+    A job carries over what the GPS called missed when it was submitted (its ``items``); a
+    failed job carries nothing. The earliest date wins when several jobs carry the same visit.
+    """
+    jobs = getattr(request.app.state, "jobs", None)
+    if jobs is None:
+        return {}
+    carried: dict[str, date] = {}
+    for job in jobs.list(area=area_id):
+        carry = job.inputs.get("carry_over") or {}
+        if job.status == FAILED or carry.get("from_plan") != plan_id:
+            continue
+        day = date.fromisoformat(job.service_date)
+        for item in carry.get("items") or ():
+            visit = str(item.get("id"))
+            if visit not in carried or day < carried[visit]:
+                carried[visit] = day
+    return carried

@@ -17,7 +17,8 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from basuracero.geodata.streets import StreetGraph
-from basuracero.maps.day import edge_lonlat
+from basuracero.maps.day import ATTRIBUTION, edge_lonlat
+from basuracero.maps.i18n import Lang
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
@@ -26,6 +27,23 @@ OSM_ATTRIBUTION = (
 _REMOTE_ASSET = re.compile(
     r"""<(?:script[^>]*\bsrc|link[^>]*\bhref)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE
 )
+
+
+def osm_attribution(lang: Lang | None = None, link: bool = True) -> str:
+    """``© colaboradores de OpenStreetMap`` in the reader's language (the OSMF's attribution
+    guidelines allow translating it), linked to the copyright page on a map."""
+    osm = (
+        '<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+        if link
+        else ("OpenStreetMap")
+    )
+    words = lang._("{osm} contributors") if lang is not None else "{osm} contributors"
+    return "© " + words.format(osm=osm)
+
+
+def data_attribution(attribution: str, lang: Lang) -> str:
+    """A plan's data attribution as printed: ours translated, anyone else's as they wrote it."""
+    return osm_attribution(lang, link=False) if attribution == ATTRIBUTION else attribution
 
 
 class OfflineError(RuntimeError):
@@ -76,9 +94,14 @@ def new_map(
     tiles: str = "osm",
     title: str = "Basura Cero",
     extra_css: tuple[str, ...] = (),
+    attribution: str = OSM_ATTRIBUTION,
 ) -> folium.Map:
-    """An empty map wired to local assets; ``tiles`` is ``osm``, ``none`` or a URL template."""
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True)
+    """An empty map wired to local assets; ``tiles`` is ``osm``, ``none`` or a URL template;
+    ``attribution`` is HTML (see :func:`osm_attribution`)."""
+    # Quarter zoom steps: a district fits a phone's narrow screen instead of a whole level out.
+    fmap = folium.Map(
+        tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True, zoom_snap=0.25
+    )
     fmap.default_js = [("leaflet", f"{static_url}/leaflet/leaflet.js")]
     fmap.default_css = [
         ("leaflet_css", f"{static_url}/leaflet/leaflet.css"),
@@ -90,9 +113,9 @@ def new_map(
     if tiles != "none":
         url = OSM_TILES if tiles == "osm" else tiles
         folium.TileLayer(
-            tiles=url, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False
+            tiles=url, attr=attribution, name="OpenStreetMap", max_zoom=19, control=False
         ).add_to(fmap)
-    fmap.add_child(Attribution(OSM_ATTRIBUTION))
+    fmap.add_child(Attribution(attribution))
     return fmap
 
 

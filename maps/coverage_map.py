@@ -1,9 +1,11 @@
-"""The public map "¿Cuándo pasa el camión?": which streets are served, on which days, at what time.
+"""The public map "¿Cuándo pasa el camión?": which blocks are served, on which days, at what time.
 
-A neighbour wants one answer: when to put the bags out. Served streets are grouped by collection
-days and a two-hour window and drawn as a few GeoJSON layers (one per group, one feature per street
-name), which keeps the page light however many street segments there are. A search box finds a
-street by name. When the fleet service knows when a truck last passed, the popups say so.
+A neighbour wants one answer: when to put the bags out on *their* block. Each block (a street
+served door to door, or the street piece a stop stands on) is one feature, named by its cross
+streets, coloured by its two-hour window; a few GeoJSON layers (one per window) keep the page
+light however many blocks there are. A search box finds a block by name and opens it. When the
+fleet service knows what the trucks did today, each block says what its own GPS evidence shows:
+its last pass, that the truck did not come (and whether it is rescheduled), or not enough data.
 """
 
 from __future__ import annotations
@@ -12,31 +14,43 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
+from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
+from folium.utilities import JsCode
 
 from basuracero.errors import InputError
-from basuracero.maps.basemap import legend, new_map, render, street_background, swatch_line
-from basuracero.maps.day import DayView, RouteView, edge_lonlat, physical_edge
+from basuracero.maps.basemap import (
+    legend,
+    new_map,
+    osm_attribution,
+    render,
+    street_background,
+    swatch_line,
+)
+from basuracero.maps.blocks import MISSED, Block, Progress, served_blocks, status_text
+from basuracero.maps.blocks import BlockStatus as BlockStatus
+from basuracero.maps.blocks import served_edges as served_edges
+from basuracero.maps.day import DayView, edge_lonlat
 from basuracero.maps.geo import bounds_latlon
 from basuracero.maps.i18n import Lang
+from basuracero.maps.words import between_text, block_name
 
-MON_SAT = frozenset(range(1, 7))
 WINDOW_S = 2 * 3600  # the truck is expected within this window from the hour it is planned
 WINDOW_COLOURS = (
     "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#fb9a99",
 )  # fmt: skip
+MISSED_DASH = "4 9"  # a skipped block is drawn dashed, in its window's colour
 _DAY_WORDS = {
     "lun": 1, "mon": 1, "mar": 2, "tue": 2, "mie": 3, "mié": 3, "wed": 3, "jue": 4, "thu": 4,
     "vie": 5, "fri": 5, "sab": 6, "sáb": 6, "sat": 6, "dom": 7, "sun": 7,
 }  # fmt: skip
-
-LastServed = Mapping[int | str, datetime]  # street edge id or street name -> UTC time
+BLOCK_JS = JsCode("function (feature, layer) { BasuraCero.block(feature, layer); }")
 
 
 class ScheduleError(InputError):
@@ -75,222 +89,289 @@ def _day_number(word: str, text: str) -> int:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Collection days of each route (ISO weekdays); routes not listed use ``default``.
+    """Collection days of each route (ISO weekdays): a *template* that repeats every week.
 
-    Today the plan is one day repeated; a weekly plan fills ``by_route`` per vehicle, or a later
-    version keys it by sector, without changing how the map is drawn.
+    ``Schedule()`` names no days: the plan is for its own date only, and the map says that date
+    ("Martes 1 de diciembre"). ``Schedule(default=...)`` (``basuracero demo --days``) or
+    ``by_route`` (the weekly plans) make it a template, and the map says the days instead.
     """
 
-    default: frozenset[int] = MON_SAT
+    default: frozenset[int] | None = None
     by_route: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
-    def days(self, vehicle_id: str) -> frozenset[int]:
+    def days(self, vehicle_id: str) -> frozenset[int] | None:
         return self.by_route.get(vehicle_id, self.default)
 
 
-@dataclass
-class _Served:
-    edge: int
-    street: str
-    vehicle_id: str
-    time_s: int
+def when_text(day: DayView, schedule: Schedule, vehicle_id: str, lang: Lang) -> str:
+    """The days a route's blocks are served: its weekdays for a template, else the plan's own
+    date (a one-off plan is not "Monday to Saturday"); "" when neither is known."""
+    days = schedule.days(vehicle_id)
+    if days:
+        return lang.weekdays(days)
+    return lang.day_label(day.date) if day.date is not None else ""
 
 
-def served_edges(day: DayView) -> dict[int, _Served]:
-    """Street segments where a truck collects: each stop's own segment and the streets driven
-    between two consecutive stops (not the drives to the landfill). First pass wins."""
-    graph = day.graph
-    served: dict[int, _Served] = {}
-
-    def mark(edge: int, route: RouteView, time_s: int) -> None:
-        key = physical_edge(graph, edge)
-        if key not in served or time_s < served[key].time_s:
-            served[key] = _Served(key, str(graph.edge_name[key]), route.vehicle_id, time_s)
-
-    for route in day.routes:
-        previous = None
-        for visit in route.visits:
-            if visit.kind == "street" and visit.place is not None and visit.place.edge >= 0:
-                mark(visit.place.edge, route, visit.arrival_s)  # door to door: the street itself
-            elif visit.kind == "stop" and visit.place is not None:
-                if visit.place.edge >= 0:
-                    mark(visit.place.edge, route, visit.arrival_s)
-                if previous is not None and previous.kind == "stop" and visit.leg_in:
-                    middle = (previous.departure_s + visit.arrival_s) // 2
-                    for step in visit.leg_in.steps:
-                        mark(step.edge, route, middle)
-            if visit.kind != "break":
-                previous = visit
-    return served
+def popup_html(lines: list[tuple[str, str]]) -> str:
+    """Popup HTML from (css class, text) lines; the first is the heading. Texts are escaped."""
+    body = [
+        f'<b>{escape(text)}</b>' if i == 0 else f'<span class="{cls}">{escape(text)}</span>'
+        for i, (cls, text) in enumerate(lines) if text
+    ]  # fmt: skip
+    return '<div class="bc-popup">' + "<br>".join(body) + "</div>"
 
 
-def _last_for(
-    edges: list[int], street: str, day: DayView, last_served: LastServed | None
-) -> datetime | None:
-    if not last_served:
-        return None
-    keys: list[int | str] = [street] if street else []
-    for e in edges:
-        keys.append(e)
-        twin = int(day.graph.edge_reverse[e])
-        if twin >= 0:
-            keys.append(twin)
-    times = [last_served[k] for k in keys if k in last_served]
-    return max(times) if times else None
+@dataclass(frozen=True)
+class _Page:
+    """What every feature of one map needs besides its block."""
+
+    day: DayView
+    lang: Lang
+    schedule: Schedule
+    progress: Progress | None
+    now: datetime
 
 
-class StreetSearch(JSCSSMixin, MacroElement):
-    """Search box over the served streets (leaflet-search, vendored, words translated)."""
+def _status(block: Block, page: _Page) -> tuple[str, str]:
+    """The block's GPS state and its line of text; ("", "") without progress for it."""
+    found = (page.progress or {}).get(block.id)
+    if found is None:
+        return "", ""
+    text = status_text(found, page.lang, now=page.now, service_date=page.day.date, tz=page.day.tz)
+    return found.status, text
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = new L.Control.Search({
-            layer: {{ this.layer.get_name() }},
-            propertyName: "search",
-            initial: false,
-            marker: false,
-            collapsed: false,
-            position: "topleft",
-            textPlaceholder: {{ this.words.placeholder|tojson }},
-            textErr: {{ this.words.not_found|tojson }},
-            textCancel: {{ this.words.cancel|tojson }},
-            moveToLocation: function(latlng, title, map) {
-                map.fitBounds(latlng.layer.getBounds(), {maxZoom: 18});
-            }
-        });
-        {{ this.get_name() }}.on("search:locationfound", function(e) {
-            if (e.layer.getPopup()) { e.layer.openPopup(); }
-        });
-        {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
-        {% endmacro %}
-        """
-    )
 
-    def __init__(self, layer: folium.FeatureGroup, words: dict[str, str], static_url: str):
-        super().__init__()
-        self._name = "StreetSearch"
-        self.layer = layer
-        self.words = words
-        base = f"{static_url}/leaflet-search/dist"
-        self.default_js = [("leaflet_search", f"{base}/leaflet-search.min.js")]
-        self.default_css = [("leaflet_search_css", f"{base}/leaflet-search.min.css")]
+def _feature(block: Block, page: _Page, when: str, window: int, search: str) -> dict[str, Any]:
+    """One block's GeoJSON feature; ``status`` in its properties lets the style dash a skip."""
+    lang = page.lang
+    hours = lang.window(window, window + WINDOW_S)
+    status, status_line = _status(block, page)
+    lines = [
+        ("", block.name or lang._("Unnamed street")),
+        ("bc-between", between_text(block.between, lang)),
+        ("bc-when", f"{when}, {hours}" if when else hours),
+        (f"bc-status bc-status-{status}", status_line),
+    ]
+    return {
+        "type": "Feature",
+        "id": block.id,
+        "properties": {
+            "id": block.id,
+            "status": status,
+            "search": search,
+            "tip": f"{block.name or lang._('Unnamed street')} · {hours}",
+            "popup": popup_html(lines),
+        },
+        "geometry": {
+            "type": "MultiLineString",
+            "coordinates": edge_lonlat(page.day.graph, list(block.edges)),
+        },
+    }
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """The labels with `` (2)``, `` (3)``... added to repeats: the search keys blocks by label."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for label in labels:
+        seen[label] += 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
 
 
 def coverage_features(
     day: DayView,
     lang: Lang,
     schedule: Schedule = Schedule(),
-    last_served: LastServed | None = None,
+    progress: Progress | None = None,
     now: datetime | None = None,
-) -> dict[tuple[frozenset[int], int], list[dict]]:
-    """GeoJSON features per (days, window start): one MultiLineString per street name."""
-    groups: dict[tuple[frozenset[int], int, str], list[int]] = defaultdict(list)
-    for item in served_edges(day).values():
-        window = item.time_s // 3600 * 3600
-        groups[(schedule.days(item.vehicle_id), window, item.street)].append(item.edge)
-    per_category: dict[tuple[frozenset[int], int], list[dict]] = defaultdict(list)
-    names_seen: dict[str, int] = defaultdict(int)
-    for _days, _window, street in groups:
-        names_seen[street] += 1
-    for (days, window, street), edges in sorted(groups.items(), key=lambda kv: kv[0][1:]):
-        name = street or lang._("Unnamed street")
-        when = f"{lang.weekdays(days)}, {lang.window(window, window + WINDOW_S)}"
-        geometry = {"type": "MultiLineString", "coordinates": edge_lonlat(day.graph, edges)}
-        last = _last_for(edges, street, day, last_served)
-        last_text = (
-            lang._("Last pass: {when}").format(when=lang.when_served(last, now, tz=day.tz))
-            if last
-            else ""
-        )
-        lines = [f"<b>{escape(name)}</b>", escape(when)]
-        if last_text:
-            lines.append(escape(last_text))
-        hours = lang.window(window, window + WINDOW_S)
-        search = name if names_seen[street] == 1 else f"{name} ({hours})"
-        per_category[(days, window)].append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "street": name,
-                    "when": when,
-                    "last_served": last_text,
-                    "search": search,
-                    "popup": '<div class="bc-popup">' + "<br>".join(lines) + "</div>",
-                },
-                "geometry": geometry,
-            }
-        )
+) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """GeoJSON features per (days or date, window start): one MultiLineString per block.
+
+    A block says only what its own progress entry (keyed by its visit id) says: another block
+    of the same street and hour being served tells nothing about this one.
+    """
+    page = _Page(day, lang, schedule, progress, now or datetime.now(UTC))
+    blocks = sorted((b for b in served_blocks(day) if b.edges),
+                    key=lambda b: (b.time_s // 3600, b.name, b.time_s))  # fmt: skip
+    windows = [b.time_s // 3600 * 3600 for b in blocks]
+    labels = unique_labels([
+        f"{block_name(b.name, b.between, lang)} · {lang.window(w, w + WINDOW_S)}"
+        for b, w in zip(blocks, windows, strict=True)
+    ])  # fmt: skip
+    per_category: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for block, window, label in zip(blocks, windows, labels, strict=True):
+        when = when_text(day, schedule, block.vehicle_id, lang)
+        per_category[(when, window)].append(_feature(block, page, when, window, label))
     return per_category
+
+
+def _style(colour: str) -> Any:
+    """The window's colour; dashed where the truck did not come, visible without a click."""
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        base = {"color": colour, "weight": 5, "opacity": 0.9}
+        if feature["properties"].get("status") == MISSED:
+            return {**base, "dashArray": MISSED_DASH, "lineCap": "butt"}
+        return base
+
+    return style
+
+
+def block_layer(features: list[dict[str, Any]], name: str, colour: Any) -> folium.GeoJson:
+    """One GeoJSON layer of blocks; ``colour`` is a colour or a style function of a feature.
+
+    Popups, tooltips and the search label are bound by ``BasuraCero.block`` (static JS), not
+    by folium: folium binds a popup to the whole layer, so a searched block could not open it.
+    """
+    style = _style(colour) if isinstance(colour, str) else colour
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        style_function=style,
+        on_each_feature=BLOCK_JS,
+        smooth_factor=1.0,
+    )
+
+
+class BlockSearch(JSCSSMixin, MacroElement):
+    """Search box over every block's label (leaflet-search, vendored, words translated).
+
+    ``static/basuracero/coverage.js`` ranks the matches (accents and case ignored) and opens
+    the block chosen, or the best match when the reader just presses Enter.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {% for group_id, group in this.groups %}
+        BasuraCero.group({{ group_id|tojson }}, {{ group.get_name() }});
+        {% endfor %}
+        var {{ this.get_name() }} = BasuraCero.search(
+            {{ this._parent.get_name() }}, {{ this.words|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        words: dict[str, str],
+        static_url: str,
+        groups: list[tuple[str, folium.FeatureGroup]] | None = None,
+    ) -> None:
+        super().__init__()
+        self._name = "BlockSearch"
+        self.words = words
+        self.groups = groups or []
+        base = f"{static_url}/leaflet-search/dist"
+        self.default_js = [
+            ("leaflet_search", f"{base}/leaflet-search.min.js"),
+            ("basuracero_coverage", f"{static_url}/basuracero/coverage.js"),
+        ]
+        self.default_css = [("leaflet_search_css", f"{base}/leaflet-search.min.css")]
+
+
+def search_words(lang: Lang) -> dict[str, str]:
+    return {
+        "placeholder": lang._("Search your street..."),
+        "not_found": lang._("Street not found"),
+        "cancel": lang._("Cancel"),
+    }
+
+
+def dash_swatch() -> str:
+    return '<i class="bc-swatch-dash"></i>'
+
+
+def _legend_rows(
+    categories: Mapping[tuple[str, int], list[dict[str, Any]]], lang: Lang
+) -> tuple[str, list[tuple[str, str]]]:
+    """Legend title and rows; a single set of days (or the date) goes in the title."""
+    whens = {when for when, _ in categories}
+    title = lang._("Collection days and hours")
+    if len(whens) == 1 and next(iter(whens)):
+        title = lang._("Collection hours · {when}").format(when=next(iter(whens)))
+    rows = []
+    for i, (when, window) in enumerate(sorted(categories, key=_order)):
+        hours = lang.window(window, window + WINDOW_S)
+        label = hours if len(whens) == 1 or not when else f"{when}, {hours}"
+        rows.append((swatch_line(WINDOW_COLOURS[i % len(WINDOW_COLOURS)]), label))
+    return title, rows
+
+
+def _order(key: tuple[str, int]) -> tuple[int, str]:
+    when, window = key
+    return window, when
+
+
+def _status_rows(
+    categories: Mapping[tuple[str, int], list[dict[str, Any]]],
+    lang: Lang,
+    now: datetime,
+    day: DayView,
+) -> list[tuple[str, str]]:
+    """How skipped blocks are drawn, and how fresh the trucks' GPS is."""
+    rows = []
+    statuses = {f["properties"]["status"] for feats in categories.values() for f in feats}
+    if MISSED in statuses:
+        rows.append((dash_swatch(), lang._("The truck did not come")))
+    gps = lang._("Truck GPS: {when}").format(when=lang.when_served(now, now, tz=day.tz))
+    rows.append(("", gps))
+    return rows
 
 
 def coverage_map(
     day: DayView,
     lang: Lang,
     schedule: Schedule = Schedule(),
-    last_served: LastServed | None = None,
+    progress: Progress | None = None,
     now: datetime | None = None,
     tiles: str = "osm",
     static_url: str = "static",
 ) -> folium.Map:
-    """The public map; ``last_served`` (from the fleet service) adds "Último paso: hoy 08:14"."""
+    """The public map; ``progress`` (the fleet service's, per visit id) adds each block's
+    "Último paso: hoy 08:14", "Hoy no pasó" or "Sin datos suficientes"."""
+    now = now or datetime.now(UTC)
     title = lang._("When does the truck come?")
-    fmap = new_map(static_url, tiles, title)
+    fmap = new_map(static_url, tiles, title, attribution=osm_attribution(lang))
     if tiles == "none":
         street_background(day.graph, lang._("Streets")).add_to(fmap)
     served = folium.FeatureGroup(name=escape(lang._("Served streets")), control=False)
-    rows: list[tuple[str, str]] = []
-    categories = coverage_features(day, lang, schedule, last_served, now)
-    for i, ((days, window), features) in enumerate(sorted(categories.items(), key=_order)):
+    categories = coverage_features(day, lang, schedule, progress, now)
+    for i, key in enumerate(sorted(categories, key=_order)):
         colour = WINDOW_COLOURS[i % len(WINDOW_COLOURS)]
-        label = f"{lang.weekdays(days)}, {lang.window(window, window + WINDOW_S)}"
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": features},
-            name=f'<span style="color:{colour}">■</span> {escape(label)}',
-            style_function=lambda _, c=colour: {"color": c, "weight": 5, "opacity": 0.9},
-            highlight_function=lambda _: {"weight": 9},
-            popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-            tooltip=folium.GeoJsonTooltip(fields=["street", "when"], labels=False),
-            smooth_factor=1.0,
-        ).add_to(served)
-        rows.append((swatch_line(colour), label))
+        block_layer(categories[key], f"{key[0]} {key[1]}", colour).add_to(served)
     served.add_to(fmap)
-    StreetSearch(
-        served,
-        {
-            "placeholder": lang._("Search your street..."),
-            "not_found": lang._("Street not found"),
-            "cancel": lang._("Cancel"),
-        },
-        static_url,
-    ).add_to(fmap)
+    BlockSearch(search_words(lang), static_url).add_to(fmap)
+    heading, rows = _legend_rows(categories, lang)
+    if progress is not None:
+        rows += _status_rows(categories, lang, now, day)
     rows.append((swatch_line("#9e9e9e"), lang._("Not served on this plan")))
     root = fmap.get_root()
-    root.html.add_child(legend(lang._("Collection days and hours"), rows, "bottomleft"))
+    root.html.add_child(legend(heading, rows, "bottomleft"))
     subtitle = lang._("Put your bags out at the start of your street's time window.")
     root.html.add_child(
         Element(f'<div class="bc-title">{escape(title)}<small>{escape(subtitle)}</small></div>')
     )
-    coords = [c for feats in categories.values() for f in feats
-              for line in f["geometry"]["coordinates"] for c in line]  # fmt: skip
-    if coords:
-        fmap.fit_bounds(bounds_latlon(coords))
+    fit_blocks(fmap, [f for feats in categories.values() for f in feats])
     return fmap
 
 
-def _order(item: tuple[tuple[frozenset[int], int], list[dict]]) -> tuple[int, list[int]]:
-    (days, window), _ = item
-    return window, sorted(days)
+def fit_blocks(fmap: folium.Map, features: list[dict[str, Any]]) -> None:
+    """Frame the map on the blocks drawn."""
+    coords = [c for f in features for line in f["geometry"]["coordinates"] for c in line]
+    if coords:
+        fmap.fit_bounds(bounds_latlon(coords))
 
 
 def coverage_map_html(
     day: DayView,
     lang: Lang,
     schedule: Schedule = Schedule(),
-    last_served: LastServed | None = None,
+    progress: Progress | None = None,
     now: datetime | None = None,
     tiles: str = "osm",
     static_url: str = "static",
 ) -> str:
-    fmap = coverage_map(day, lang, schedule, last_served, now, tiles, static_url)
+    fmap = coverage_map(day, lang, schedule, progress, now, tiles, static_url)
     return render(fmap, lang.code)

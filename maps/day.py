@@ -68,7 +68,7 @@ class Place:
     lon: float
     lat: float
     name: str  # street name for a stop, site name otherwise
-    cross_street: str = ""
+    cross_street: str = ""  # a stop's nearest corner; a street's cross street where it starts
     demand_kg: dict[str, int] = field(default_factory=dict)  # stream -> kg (stops only)
     edge: int = -1
     # A street served door to door: its line in the direction driven, where it ends, its task.
@@ -76,10 +76,18 @@ class Place:
     to_street: str = ""
     task: str = ""
     length_m: int = 0
+    # A stop's block: the cross streets at the two ends of the street piece it stands on.
+    block_ends: tuple[str, str] = ("", "")
 
     @property
     def lonlat(self) -> tuple[float, float]:
         return (self.lon, self.lat)
+
+    @property
+    def between(self) -> tuple[str, str]:
+        """The cross streets that bound the place's block, as a neighbour names it ("entre A y
+        B"): a door-to-door street's two ends, a stop's street piece's two ends."""
+        return (self.cross_street, self.to_street) if self.kind == "street" else self.block_ends
 
 
 @dataclass(frozen=True)
@@ -193,11 +201,21 @@ class _CrossStreets:
     def at(self, edge: int, fraction: float, own: str) -> str:
         u, v = int(self.graph.edge_u[edge]), int(self.graph.edge_v[edge])
         for node in (u, v) if fraction < 0.5 else (v, u):
-            names = [str(self.graph.edge_name[e]) for e in self.touching[node]]
-            others = [n for n in names if n and n != own]
-            if others:
-                return max(set(others), key=others.count)
+            found = self.end(node, own)
+            if found:
+                return found
         return ""
+
+    def end(self, node: int, own: str) -> str:
+        """The street crossing ``own`` at ``node`` ("" at a dead end or a bend of one street)."""
+        names = [str(self.graph.edge_name[e]) for e in self.touching[node]]
+        others = [n for n in names if n and n != own]
+        return max(sorted(set(others)), key=others.count) if others else ""
+
+    def ends(self, edge: int, own: str) -> tuple[str, str]:
+        """The cross streets at both ends of ``edge`` (each "" when there is none)."""
+        u, v = int(self.graph.edge_u[edge]), int(self.graph.edge_v[edge])
+        return self.end(u, own), self.end(v, own)
 
 
 LegLookup = Callable[[str, str], "LegView | None"]
@@ -366,8 +384,11 @@ def _point_place(
     kind = str(info.get("kind") or "stop")
     if kind == "stop" and not name and edge >= 0:
         name = str(graph.edge_name[edge])
-    cross_name = cross.at(edge, spot[1], name) if kind == "stop" and spot is not None else ""
-    return Place(pid, kind, float(info["lon"]), float(info["lat"]), name, cross_name, demand, edge)
+    on_street = kind == "stop" and spot is not None and edge >= 0
+    cross_name = cross.at(edge, spot[1], name) if on_street and spot is not None else ""
+    ends = cross.ends(edge, name) if on_street else ("", "")
+    return Place(pid, kind, float(info["lon"]), float(info["lat"]), name, cross_name, demand, edge,
+                 block_ends=ends)  # fmt: skip
 
 
 def _street_place(

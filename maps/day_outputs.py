@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from basuracero.maps.coverage_map import LastServed, Schedule, coverage_map_html
+from basuracero.maps.blocks import Progress
+from basuracero.maps.coverage_map import Schedule, coverage_map_html
 from basuracero.maps.day import DayView
 from basuracero.maps.exports import route_gpx, route_kml
 from basuracero.maps.i18n import Lang
@@ -29,7 +30,7 @@ class OutputOptions:
     schedule: Schedule = field(default_factory=Schedule)
     base_url: str | None = None  # where the GPX files will be served, for the QR codes
     pdf: bool = True
-    last_served: LastServed | None = None
+    progress: Progress | None = None  # per visit id, from the fleet service
     now: datetime | None = None
     fleet_size: int | None = None
 
@@ -62,7 +63,7 @@ def write_day(
         write_text(stage / "routes_map.html", plan_map_html(day, lang, options.tiles))
         step(lang._("Routes map"))
         html = coverage_map_html(
-            day, lang, options.schedule, options.last_served, options.now, options.tiles
+            day, lang, options.schedule, options.progress, options.now, options.tiles
         )
         write_text(stage / "coverage_map.html", html)
         step(lang._("Coverage map"))

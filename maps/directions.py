@@ -23,6 +23,7 @@ STRAIGHT_DEG = 30.0  # below this change of heading the driver simply keeps goin
 SHARP_DEG = 135.0
 UTURN_DEG = 165.0
 MIN_SEGMENT_M = 0.5  # shorter pieces give meaningless bearings
+MIN_STEP_M = 10.0  # a street driven for less than this is no step for a truck (it prints "0 m")
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,20 @@ def _end_bearings(graph: StreetGraph, step: LegStep) -> tuple[float, float] | No
     return bearing(*seg[0]), bearing(*seg[-1])
 
 
-def directions(graph: StreetGraph, steps: Sequence[LegStep]) -> list[Instruction]:
-    """Grouped instructions for one leg, the first one being ``depart``."""
-    out: list[Instruction] = []
+@dataclass(frozen=True)
+class _Piece:
+    """One instruction before tiny pieces are folded away, with its end bearings."""
+
+    action: str
+    street: str
+    distance_m: float
+    enter_deg: float | None
+    leave_deg: float | None
+
+
+def _pieces(graph: StreetGraph, steps: Sequence[LegStep]) -> list[_Piece]:
+    """Steps grouped by street: a new piece where the street changes or the truck turns round."""
+    out: list[_Piece] = []
     last_bearing: float | None = None
     for step in steps:
         name = str(graph.edge_name[step.edge])
@@ -77,14 +89,67 @@ def directions(graph: StreetGraph, steps: Sequence[LegStep]) -> list[Instruction
         action = "depart" if not out else "continue"
         if out and ends is not None and last_bearing is not None:
             action = turn_action(last_bearing, ends[0])
-        same_street = bool(out) and out[-1].street == name
-        if same_street and action != "uturn":
-            out[-1] = Instruction(out[-1].action, name, out[-1].distance_m + length)
+        if out and out[-1].street == name and action != "uturn":
+            prev = out[-1]
+            leave = ends[1] if ends is not None else prev.leave_deg
+            out[-1] = _Piece(prev.action, name, prev.distance_m + length, prev.enter_deg, leave)
         else:
-            out.append(Instruction(action, name, length))
+            enter, leave = ends if ends is not None else (None, None)
+            out.append(_Piece(action, name, length, enter, leave))
         if ends is not None:
             last_bearing = ends[1]
     return out
+
+
+def directions(graph: StreetGraph, steps: Sequence[LegStep]) -> list[Instruction]:
+    """Grouped instructions for one leg, the first one being ``depart`` (or the turn the truck
+    makes at once when it starts a few metres from a corner).
+
+    A piece shorter than MIN_STEP_M (a stop at the very end of a street, a jog across a
+    junction) is no step for a truck driver and would print as "0 m": its metres go to the next
+    instruction, whose turn is judged from the last street kept, and a street that continues
+    after the jog stays one instruction.
+    """
+    pieces = _pieces(graph, steps)
+    kept: list[_Piece] = []
+    carried = 0.0
+    for piece in pieces:
+        if piece.distance_m < MIN_STEP_M:
+            carried += piece.distance_m
+            continue
+        kept.append(_fold(kept, piece, carried))
+        carried = 0.0
+    if not kept:
+        total = sum(p.distance_m for p in pieces)
+        longest = max(pieces, key=lambda p: p.distance_m, default=None)
+        if longest is None or total < MIN_STEP_M:  # the next job is a few metres on: no step
+            return []
+        return [Instruction("depart", longest.street, total)]
+    if carried:
+        last = kept[-1]
+        kept[-1] = _Piece(last.action, last.street, last.distance_m + carried, last.enter_deg,
+                          last.leave_deg)  # fmt: skip
+    merged: list[_Piece] = []
+    for piece in kept:
+        if merged and merged[-1].street == piece.street and piece.action != "uturn":
+            prev = merged[-1]
+            merged[-1] = _Piece(prev.action, prev.street, prev.distance_m + piece.distance_m,
+                                prev.enter_deg, piece.leave_deg)  # fmt: skip
+        else:
+            merged.append(piece)
+    return [Instruction(p.action, p.street, p.distance_m) for p in merged]
+
+
+def _fold(kept: list[_Piece], piece: _Piece, carried: float) -> _Piece:
+    """``piece`` with the metres of the tiny pieces before it, its action judged again from
+    the last kept piece (a first piece after a dropped start keeps its own turn)."""
+    action = piece.action
+    if kept and kept[-1].leave_deg is not None and piece.enter_deg is not None:
+        action = turn_action(kept[-1].leave_deg, piece.enter_deg)
+    elif not kept and piece.action == "continue":
+        action = "depart"
+    return _Piece(action, piece.street, piece.distance_m + carried, piece.enter_deg,
+                  piece.leave_deg)  # fmt: skip
 
 
 def describe(instruction: Instruction, lang: Lang) -> str:

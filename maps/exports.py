@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 import gpxpy.gpx
 
+from basuracero.maps.basemap import data_attribution
 from basuracero.maps.day import DayView, RouteView, VisitView
 from basuracero.maps.i18n import Lang
 from basuracero.maps.words import street_span
@@ -49,7 +50,7 @@ def route_gpx(day: DayView, route: RouteView, lang: Lang) -> str:
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "Basura Cero"
     gpx.name = lang._("Route {vehicle}").format(vehicle=route.vehicle_id)
-    gpx.description = day.attribution
+    gpx.description = data_attribution(day.attribution, lang)
     for visit in route.visits:
         if visit.place is None:
             continue
@@ -79,7 +80,7 @@ def route_kml(day: DayView, route: RouteView, lang: Lang) -> str:
     doc = ET.SubElement(root, f"{{{KML_NS}}}Document")
     name = lang._("Route {vehicle}").format(vehicle=route.vehicle_id)
     ET.SubElement(doc, f"{{{KML_NS}}}name").text = name
-    ET.SubElement(doc, f"{{{KML_NS}}}description").text = day.attribution
+    ET.SubElement(doc, f"{{{KML_NS}}}description").text = data_attribution(day.attribution, lang)
     track = ET.SubElement(doc, f"{{{KML_NS}}}Placemark")
     ET.SubElement(track, f"{{{KML_NS}}}name").text = name
     line = ET.SubElement(track, f"{{{KML_NS}}}LineString")

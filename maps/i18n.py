@@ -16,7 +16,7 @@ from pathlib import Path
 
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from basuracero.errors import InputError
 
@@ -48,6 +48,16 @@ class Lang:
         """``jueves, 24 de setiembre de 2026`` (es_PE)."""
         return format_date(day, "full", locale=self.locale)
 
+    def day_label(self, day: date, heading: bool = True) -> str:
+        """``Martes 1 de diciembre`` / ``Tuesday 1 December``: the one day a plan is for, on the
+        public map (no year: neighbours read it on that day or the day before); ``heading=False``
+        for inside a sentence (``martes 1 de diciembre``).
+
+        The pattern itself is in the catalogue, because word order and "de" are the language's.
+        """
+        text = format_date(day, self._("EEEE d MMMM"), locale=self.locale)
+        return text[:1].upper() + text[1:] if heading else text
+
     def clock(self, seconds: int) -> str:
         """Local clock time from seconds after midnight, always 24-hour (``07:05``)."""
         seconds = max(0, int(seconds)) % 86400
@@ -61,6 +71,10 @@ class Lang:
     def number(self, value: float, digits: int = 0) -> str:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, share: float) -> str:
+        """``15 %`` (es-PE) / ``15%`` (en) of a share between 0 and 1."""
+        return format_percent(share, locale=self.locale)
 
     def distance(self, metres: float) -> str:
         """``350 m`` below a kilometre, ``1.2 km`` above: what a driver can judge on the road."""

@@ -7,10 +7,13 @@ replace a factor with the municipality's own fuel records.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from basuracero.maps.day import DayView, physical_edge
+from basuracero.maps.i18n import Lang
+from basuracero.maps.words import stream_name, stream_order
 
 # Diesel compactor in urban stop-and-go collection: about 0.4 L/km (the demo fleet's assumption in
 # data/florencia-de-mora/fleet.toml; replace with the fleet's own fuel records).
@@ -101,3 +104,33 @@ def day_kpis(day: DayView, fleet_size: int | None = None, factors: Factors = Fac
         "routes": per_route,
         "attribution": day.attribution,
     }
+
+
+def kpi_rows(kpis: Mapping[str, Any], lang: Lang) -> list[tuple[str, str]]:
+    """The day's figures as (label, value) lines in the reader's language, for whatever shows
+    them (the demo's table, a page). kpis.json keeps English keys and stream ids for programs;
+    people read "kg mixto", never "kg mixed"."""
+    rows = [
+        (lang._("Trucks used"), lang.number(kpis["trucks_used"])),
+        (lang._("Stops served"), lang.number(kpis["stops_served"])),
+        (lang._("Door-to-door streets"), lang.number(kpis["streets_served"])),
+        (lang._("Street km served"), lang.number(kpis["street_km_served"], 1)),
+        (lang._("Left unassigned"), lang.number(kpis["stops_unassigned"])),
+        ("km", lang.number(kpis["km"], 1)),
+        (lang._("Hours"), lang.number(kpis["hours"], 1)),
+    ]
+    for stream in sorted(kpis["kg_by_stream"], key=stream_order):
+        label = lang._("kg {stream}").format(stream=stream_name(stream, lang))
+        rows.append((label, lang.number(kpis["kg_by_stream"][stream])))
+    if kpis.get("diversion_rate") is not None:
+        rows.append((lang._("Diversion rate"), lang.percent(kpis["diversion_rate"])))
+    rows += [
+        (lang._("Diesel (L, estimate)"), lang.number(kpis["fuel_l"], 1)),
+        (lang._("CO₂ (kg, estimate)"), lang.number(kpis["co2_kg"], 1)),
+    ]
+    return rows
+
+
+def diversion_text(rate: float, lang: Lang) -> str:
+    """``Tasa de valorización: 15 % de los kg de la semana`` (the weekly summary's line)."""
+    return lang._("Diversion rate: {rate} of the week's kg").format(rate=lang.percent(rate))

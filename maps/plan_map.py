@@ -15,6 +15,7 @@ from basuracero.maps.basemap import (
     PlainPopup,
     legend,
     new_map,
+    osm_attribution,
     render,
     street_background,
     swatch_line,
@@ -22,7 +23,7 @@ from basuracero.maps.basemap import (
 from basuracero.maps.day import DayView, Place, RouteView, VisitView
 from basuracero.maps.geo import bounds_latlon, latlon, latlons
 from basuracero.maps.i18n import Lang
-from basuracero.maps.words import site_kind_name, stream_name, street_span
+from basuracero.maps.words import site_kind_name, streams_text, street_span
 
 TRUCK_COLOURS = (  # ColorBrewer Dark2, distinguishable for most colour-blind readers
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
@@ -37,7 +38,7 @@ def truck_colour(index: int) -> str:
 def _stop_popup(route: RouteView, visit: VisitView, lang: Lang) -> str:
     place = visit.place
     assert place is not None
-    streams = ", ".join(stream_name(s, lang) for s in sorted(place.demand_kg)) or "—"
+    streams = streams_text(place.demand_kg, lang)
     street = escape(place.name or lang._("an unnamed street"))
     if place.cross_street:
         street += " · " + escape(lang._("corner of {street}").format(street=place.cross_street))
@@ -59,7 +60,7 @@ def _stop_popup(route: RouteView, visit: VisitView, lang: Lang) -> str:
 def _street_popup(route: RouteView, visit: VisitView, lang: Lang) -> str:
     place = visit.place
     assert place is not None
-    streams = ", ".join(stream_name(s, lang) for s in sorted(place.demand_kg)) or "—"
+    streams = streams_text(place.demand_kg, lang)
     heading = lang._("Street {number}").format(number=visit.number)
     kg = lang.number(sum(place.demand_kg.values()))
     rows = [
@@ -161,7 +162,8 @@ def plan_map(
     day: DayView, lang: Lang, tiles: str = "osm", static_url: str = "static"
 ) -> folium.Map:
     """The manager's folium map of the day (render it with :func:`plan_map_html`)."""
-    fmap = new_map(static_url, tiles, lang._("Collection routes"))
+    title = lang._("Collection routes")
+    fmap = new_map(static_url, tiles, title, attribution=osm_attribution(lang))
     if tiles == "none":
         street_background(day.graph, lang._("Streets")).add_to(fmap)
     rows: list[tuple[str, str]] = []

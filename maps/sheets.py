@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from basuracero.maps.basemap import data_attribution
 from basuracero.maps.day import DayView, RouteView, VisitView
 from basuracero.maps.directions import Instruction, describe
 from basuracero.maps.i18n import Lang
 from basuracero.maps.output import safe_name
-from basuracero.maps.words import site_kind_name, stream_name, street_span
+from basuracero.maps.words import site_kind_name, streams_text, street_span
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,28 @@ def _environment(code: str) -> Environment:
     return env
 
 
+def is_absolute(url: str | None) -> bool:
+    """An http(s) address with a host: the only kind a phone can open from a scanned code."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def gpx_link(route: RouteView, base_url: str | None) -> str:
-    """Where the QR code points: the route's GPX, relative to the sheet or under ``base_url``."""
+    """The route's GPX: under ``base_url`` when it is absolute, else relative to the sheet (a
+    link that works from the output folder, not from a printed code)."""
     name = f"gpx/{safe_name(route.vehicle_id)}.gpx"
-    return f"{base_url.rstrip('/')}/{name}" if base_url else f"../{name}"
+    return f"{base_url.rstrip('/')}/{name}" if base_url and is_absolute(base_url) else f"../{name}"
 
 
 def qr_svg(target: str) -> str:
     """An inline SVG QR code (no image files, prints sharp at any size)."""
     return segno.make(target, error="m").svg_inline(scale=3, border=2, omitsize=False)
+
+
+def _kg(kg: int, lang: Lang, streams: str = "") -> str:
+    return f"{lang.number(kg)} kg · {streams}" if streams else f"{lang.number(kg)} kg"
 
 
 def _instruction_text(instr: Instruction, lang: Lang, leaving_stop: bool) -> str:
@@ -71,28 +86,32 @@ def _instruction_text(instr: Instruction, lang: Lang, leaving_stop: bool) -> str
     return f"{text} · {lang.distance(instr.distance_m)}"
 
 
-def _row(visit: VisitView, previous_kind: str, day: DayView, lang: Lang) -> SheetRow:
+def _steps(visit: VisitView, previous: VisitView | None, lang: Lang) -> list[str]:
+    """How to reach the visit, one line per street (the directions drop pieces too short to
+    drive as a step, so no line says "0 m")."""
+    if visit.leg_in is None:
+        return []
+    leaving_stop = previous is not None and previous.kind in ("stop", "street", "break")
+    return [
+        _instruction_text(instr, lang, leaving_stop and i == 0)
+        for i, instr in enumerate(visit.leg_in.instructions)
+    ]
+
+
+def _row(visit: VisitView, previous: VisitView | None, lang: Lang) -> SheetRow:
     place = visit.place
-    steps = []
-    if visit.leg_in is not None:
-        leaving_stop = previous_kind in ("stop", "street", "break")
-        steps = [
-            _instruction_text(instr, lang, leaving_stop and i == 0)
-            for i, instr in enumerate(visit.leg_in.instructions)
-        ]
+    steps = _steps(visit, previous, lang)
     if visit.kind == "stop" and place is not None:
         where = place.name or lang._("an unnamed street")
         if place.cross_street:
             where += " · " + lang._("corner of {street}").format(street=place.cross_street)
-        kg = sum(place.demand_kg.values())
-        streams = ", ".join(stream_name(s, lang) for s in sorted(place.demand_kg))
+        kg = _kg(sum(place.demand_kg.values()), lang, streams_text(place.demand_kg, lang))
         return SheetRow("stop", str(visit.number), lang.clock(visit.arrival_s), visit.id, where,
-                        f"{lang.number(kg)} kg · {streams}", steps)  # fmt: skip
+                        kg, steps)  # fmt: skip
     if visit.kind == "street" and place is not None:
-        kg = sum(place.demand_kg.values())
-        streams = ", ".join(stream_name(s, lang) for s in sorted(place.demand_kg))
+        kg = _kg(sum(place.demand_kg.values()), lang, streams_text(place.demand_kg, lang))
+        detail = f"{lang.distance(place.length_m)} · {kg}"
         title = lang._("Door to door")
-        detail = f"{lang.distance(place.length_m)} · {lang.number(kg)} kg · {streams}"
         return SheetRow("street", str(visit.number), lang.clock(visit.arrival_s), title,
                         street_span(place, lang), detail, steps)  # fmt: skip
     if visit.kind == "break":
@@ -108,7 +127,10 @@ def _row(visit: VisitView, previous_kind: str, day: DayView, lang: Lang) -> Shee
     if place is not None:
         where = f"{place.name or place.id} ({site_kind_name(place.kind, lang)})"
     clock = visit.departure_s if visit.kind == "depot_start" else visit.arrival_s
-    kg = lang.number(visit.load_kg) + " kg" if visit.kind == "unload" else ""
+    kg = ""
+    if visit.kind == "unload":  # what is tipped: the load before it less what stays (nothing)
+        before = previous.load_kg if previous is not None else visit.load_kg
+        kg = lang._("{kg} kg unloaded").format(kg=lang.number(max(before - visit.load_kg, 0)))
     return SheetRow(visit.kind, "", lang.clock(clock), titles.get(visit.kind, visit.kind), where,
                     kg, steps)  # fmt: skip
 
@@ -118,16 +140,13 @@ def sheet_context(
 ) -> dict[str, Any]:
     """Everything the template prints, already formatted for ``lang``."""
     rows = []
-    previous_kind = ""
+    previous: VisitView | None = None
     for visit in route.visits:
-        rows.append(_row(visit, previous_kind, day, lang))
-        previous_kind = visit.kind
+        rows.append(_row(visit, previous, lang))
+        previous = visit
     start, end = route.shift
     link = gpx_link(route, base_url)
-    unload_kg = 0
-    for prev, visit in zip(route.visits, route.visits[1:], strict=False):
-        if visit.kind == "unload":
-            unload_kg += prev.load_kg
+    printable = is_absolute(base_url)
     return {
         "lang": lang.code,
         "vehicle": route.vehicle_id,
@@ -141,9 +160,11 @@ def sheet_context(
         "streets": len(route.streets),
         "unloads": sum(v.kind == "unload" for v in route.visits),
         "rows": rows,
-        "qr": qr_svg(link),
+        # A code of a relative link means nothing once scanned: no code without a web address.
+        "qr": qr_svg(link) if printable else "",
+        "qr_hint": "" if printable else lang._("Use --base-url https://... to print a QR code"),
         "gpx_link": link,
-        "attribution": day.attribution,
+        "attribution": data_attribution(day.attribution, lang),
     }
 
 

@@ -1,7 +1,8 @@
 """A minimal DevTools-protocol client for Debian's headless Chromium, enough to check our maps.
 
 It opens a local file with the network effectively off, collects console errors and uncaught
-exceptions, evaluates a JavaScript expression and takes a PNG screenshot.
+exceptions, evaluates a JavaScript expression and takes a PNG screenshot; it can also size the
+viewport like a phone, type into the focused field as a person does and press Enter.
 """
 
 from __future__ import annotations
@@ -143,3 +144,30 @@ class Chromium:
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 report.errors.append(json.dumps(params["entry"])[:500])
         return report
+
+    def viewport(self, width: int, height: int, mobile: bool = False) -> None:
+        """Size the page like a phone (``mobile``: touch, device scale 2) or a desktop screen."""
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width, height=height, deviceScaleFactor=2 if mobile else 1, mobile=mobile,
+        )  # fmt: skip
+        self.call("Emulation.setTouchEmulationEnabled", enabled=mobile)
+
+    def evaluate(self, expression: str) -> Any:
+        found = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return found.get("result", {}).get("value")
+
+    def screenshot(self) -> bytes:
+        return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+
+    def type_text(self, text: str) -> None:
+        """Key presses into the focused element, one character at a time (keydown, keyup)."""
+        for char in text:
+            self.call("Input.dispatchKeyEvent", type="keyDown", text=char, key=char)
+            self.call("Input.dispatchKeyEvent", type="keyUp", key=char)
+
+    def press_enter(self) -> None:
+        keys = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13,
+                "nativeVirtualKeyCode": 13}  # fmt: skip
+        self.call("Input.dispatchKeyEvent", type="keyDown", text="\r", **keys)
+        self.call("Input.dispatchKeyEvent", type="keyUp", **keys)

@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 
 from basuracero.maps import day_outputs
 from basuracero.maps.basemap import OfflineError, check_offline
+from basuracero.maps.blocks import BlockStatus
 from basuracero.maps.coverage_map import (
     ScheduleError,
     coverage_map_html,
@@ -113,15 +114,15 @@ def test_offline_check_refuses_cdn_pages() -> None:
     assert check_offline('<script src="static/leaflet/leaflet.js"></script>')
 
 
-def test_last_served_shows_in_the_public_map(demo_day: DayView) -> None:
-    stop = demo_day.routes[0].stops[0].place
-    assert stop is not None
+def test_last_pass_shows_on_the_block_in_both_languages(demo_day: DayView) -> None:
+    block = demo_day.routes[0].stops[0]
     now = datetime(2026, 9, 24, 15, 0, tzinfo=UTC)  # 10:00 in Lima
     passed = datetime(2026, 9, 24, 13, 14, tzinfo=UTC)  # 08:14 in Lima
-    html = coverage_map_html(demo_day, get_lang("es"), last_served={stop.edge: passed}, now=now)
+    progress = {block.id: BlockStatus.of("served", served_at=passed)}
+    html = coverage_map_html(demo_day, get_lang("es"), progress=progress, now=now)
     assert js("Último paso: hoy 08:14") in html
     assert js("Último paso") not in coverage_map_html(demo_day, get_lang("es"), now=now)
-    english = coverage_map_html(demo_day, get_lang("en"), last_served={stop.name: passed}, now=now)
+    english = coverage_map_html(demo_day, get_lang("en"), progress=progress, now=now)
     assert js("Last pass: today 08:14") in english and "When does the truck come?" in english
 
 
