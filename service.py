@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from basuracero.api import areas, coverage, devices, errors, pings, plan_jobs, plans, progress
-from basuracero.api.limits import BodyLimit, InFlight
+from basuracero.api.auth import AdminGate
+from basuracero.api.errors import RequestContext
+from basuracero.api.limits import BodyLimit, InFlight, NulGuard, Throttle
 from basuracero.fleet.job_store import JobStore
 from basuracero.fleet.settings import Settings
 from basuracero.fleet.store import Store
@@ -53,8 +55,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.jobs = jobs
     app.state.job_queue = queue
     app.state.inflight = InFlight(settings.max_inflight_per_device)
+    app.state.admin_throttle = Throttle(limit=10, window_s=60.0)
     errors.install(app)
+    # Outermost last: a request id and a logged 500 for anything; then the size limit, NUL in
+    # the query, and the admin token, all before any route reads the body.
+    app.add_middleware(AdminGate)
+    app.add_middleware(NulGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
     app.include_router(areas.router)
     app.include_router(devices.router)
     app.include_router(pings.router)
@@ -64,7 +72,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(coverage.router)
     app.mount("/static", StaticFiles(directory=coverage.STATIC), name="static")
 
-    @app.get("/health", tags=["health"])
+    @app.get("/health", tags=["health"], operation_id="health")
     def health() -> dict[str, Any]:
         """Liveness and database reachability."""
         return {"status": "ok", "pings": store.count_pings()}

@@ -33,7 +33,7 @@ import numpy as np
 
 from basuracero.fleet.store import Store
 
-ADMIN = "bench-admin"
+ADMIN = "bench-admin-token-0123456789abcdefghij"
 
 
 def free_port() -> int:

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 
 import typer
 
-_TOKEN_PATH = re.compile(r"(/osmand/)[^/?\s\"]+")
+# The service's own log lines (an outage starting and ending, an unexpected error with its
+# request id) go to the same handlers as uvicorn's, redacted the same way.
+_SERVICE_LOGGERS = ("basuracero.service", "basuracero.store")
 
 
 class RedactTokens(logging.Filter):
-    """Device tokens travel in the OsmAnd URL path; access logs show ``/osmand/***`` instead."""
+    """Device tokens travel in URLs (the OsmAnd path, ``?id=``, ``?token=``); the logs show
+    ``***`` in their place, in the message and in its arguments (uvicorn's access line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from basuracero.api.errors import redact_tokens  # loaded with the app; CLI stays light
+
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN_PATH.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
-            )
-        record.msg = _TOKEN_PATH.sub(r"\1***", str(record.msg))
+            record.args = tuple(redact_tokens(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = redact_tokens(str(record.msg))
         return True
 
 
@@ -47,6 +49,7 @@ def serve(
         os.environ["BASURACERO_AREAS_DIR"] = str(areas.resolve())
     if broker is not None:
         os.environ["BASURACERO_BROKER_URL"] = broker
+    _check_settings()
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(
         "basuracero.service:create_app",
@@ -58,6 +61,22 @@ def serve(
     )
 
 
+def _check_settings() -> None:
+    """Refuse to start, saying why, with settings the service cannot run with (a short admin
+    token, say), instead of a traceback from every worker process."""
+    from pydantic import ValidationError
+
+    from basuracero.fleet.settings import Settings
+
+    try:
+        Settings()
+    except ValidationError as exc:
+        for error in exc.errors():  # the message only: never the (secret) value given
+            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            typer.echo(f"error: {where}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _log_config() -> dict:
     from uvicorn.config import LOGGING_CONFIG
 
@@ -65,6 +84,13 @@ def _log_config() -> dict:
     config["handlers"] = {
         name: {**handler, "filters": ["redact"]}
         for name, handler in LOGGING_CONFIG["handlers"].items()
+    }
+    config["loggers"] = {
+        **LOGGING_CONFIG["loggers"],
+        **{
+            name: {"handlers": ["default"], "level": "INFO", "propagate": False}
+            for name in _SERVICE_LOGGERS
+        },
     }
     return config
 

@@ -3,11 +3,16 @@
 A ping is either refused with a reason naming the field (the client must fix it) or accepted; an
 accepted ping whose fix looks doubtful is stored *flagged*, never dropped, because a manager
 reviewing a missed street needs to see everything the truck reported.
+
+Text that reaches the database (a phone's own id, names) is checked here too: a NUL character
+or a lone surrogate would fail the whole group-commit transaction it lands in, so it must be
+refused with its field named before it gets there.
 """
 
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +25,23 @@ MAX_FUTURE = timedelta(minutes=10)  # phone clocks drift; beyond this the time i
 OLDEST = datetime(2000, 1, 1, tzinfo=UTC)
 DOUBTFUL_ACCURACY_M = 100.0
 IMPOSSIBLE_SPEED_MPS = 50.0  # 180 km/h: no refuse truck in town
+MAX_CLIENT_ID = 200
 _MS_THRESHOLD = 10_000_000_000  # epoch values above this are milliseconds (after 2286 in s)
+
+# A value quoted in an error stays short and shallow, whatever the client sent (a 100k-deep
+# list or a megabyte string must not become a megabyte message or a RecursionError).
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 80
+_SHORT.maxother = 80
+_SHORT.maxlevel = 2
+_SHORT.maxlong = 40
+
+OUR_FIELDS = ("lat", "lon", "speed_mps", "heading_deg", "altitude_m", "accuracy_m", "battery_pct")
+
+
+def short_repr(value: Any) -> str:
+    """A value as an error message may quote it: short and shallow whatever was sent."""
+    return _SHORT.repr(value)
 
 
 class PingError(InputError):
@@ -30,7 +51,41 @@ class PingError(InputError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"field {field!r} = {value!r}: {reason}", field=field)
+        super().__init__(f"field {field!r} = {_SHORT.repr(value)}: {reason}", field=field)
+
+
+def clean_text(field: str, value: Any, max_length: int, *, required: bool = False) -> str | None:
+    """Text safe for both databases: no NUL (PostgreSQL refuses it), no lone surrogate (no
+    UTF-8 encoding exists for it), not longer than the column, not blank when required.
+    Surrounding spaces are dropped, so ``"   "`` is no name."""
+    if value is None:
+        if required:
+            raise PingError(field, value, "missing")
+        return None
+    if not isinstance(value, str):
+        raise PingError(field, value, "must be text")
+    text = value.strip()
+    problem = text_problem(text)
+    if problem is not None:
+        raise PingError(field, value, problem)
+    if len(text) > max_length:
+        raise PingError(field, value, f"longer than {max_length} characters")
+    if not text:
+        if required:
+            raise PingError(field, value, "is blank")
+        return None
+    return text
+
+
+def text_problem(text: str) -> str | None:
+    """Why neither database can store this text as it is, or None when both can."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (a lone surrogate)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -67,27 +122,11 @@ def parse_time(value: Any, now: datetime, field: str = "time") -> datetime:
         raise PingError(field, value, "missing")
     if isinstance(value, bool):
         raise PingError(field, value, "not a time")
-    moment: datetime
     number = _maybe_number(value)
     if number is not None:
-        if not math.isfinite(number):
-            raise PingError(field, value, "not a time")
-        seconds = number / 1000.0 if abs(number) >= _MS_THRESHOLD else number
-        try:
-            moment = datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            raise PingError(field, value, "out of range") from None
+        moment = _from_epoch(number, value, field)
     elif isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise PingError(
-                field, value, "not a time (use epoch seconds, milliseconds or ISO 8601)"
-            ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)  # devices without a zone send UTC
-        moment = moment.astimezone(UTC)
+        moment = _from_iso(value, field)
     else:
         raise PingError(field, value, "not a time")
     if moment > now + MAX_FUTURE:
@@ -97,29 +136,56 @@ def parse_time(value: Any, now: datetime, field: str = "time") -> datetime:
     return moment
 
 
+def _from_epoch(number: float, value: Any, field: str) -> datetime:
+    if not math.isfinite(number):
+        raise PingError(field, value, "not a time")
+    seconds = number / 1000.0 if abs(number) >= _MS_THRESHOLD else number
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise PingError(field, value, "out of range") from None
+
+
+def _from_iso(value: str, field: str) -> datetime:
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise PingError(
+            field, value, "not a time (use epoch seconds, milliseconds or ISO 8601)"
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # devices without a zone send UTC
+    try:  # year 1 at +14:00 or year 9999 at -14:00 has no UTC datetime
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise PingError(field, value, "out of range") from None
+
+
 def _maybe_number(value: Any) -> float | None:
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
         try:
-            return float(text)
+            return float(value)
+        except OverflowError:  # an integer of thousands of digits
+            return math.inf
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
         except ValueError:
             return None
     return None
 
 
-def _number(values: Mapping[str, Any], field: str, *, required: bool = False) -> float | None:
-    raw = values.get(field)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+def _number(value: Any, field: str, *, required: bool = False) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise PingError(field, raw, "missing")
+            raise PingError(field, value, "missing")
         return None
-    if isinstance(raw, bool):
-        raise PingError(field, raw, "not a number")
-    number = _maybe_number(raw)
+    if isinstance(value, bool):
+        raise PingError(field, value, "not a number")
+    number = _maybe_number(value)
     if number is None or not math.isfinite(number):
-        raise PingError(field, raw, "not a number")
+        raise PingError(field, value, "not a number")
     return number
 
 
@@ -129,45 +195,50 @@ def _in_range(field: str, value: float | None, low: float, high: float) -> float
     return value
 
 
+_RANGES = {
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+    "speed_mps": (0.0, 1e4),
+    "heading_deg": (-360.0, 360.0),
+    "altitude_m": (-500.0, 9000.0),
+    "accuracy_m": (0.0, 1e7),
+    "battery_pct": (0.0, 100.0),
+}
+
+
 def build_ping(
     *,
     time: Any,
     values: Mapping[str, Any],
     now: datetime,
-    speed_field: str = "speed_mps",
+    fields: Mapping[str, str] | None = None,
     speed_factor: float = 1.0,
-    names: Mapping[str, str] | None = None,
 ) -> Ping:
-    """Validate one ping. ``names`` maps our fields to the client's (e.g. OsmAnd's ``bearing``)."""
-    name = {
-        "heading_deg": "heading_deg",
-        "altitude_m": "altitude_m",
-        "accuracy_m": "accuracy_m",
-        "battery_pct": "battery_pct",
-        **(names or {}),
-    }
-    moment = parse_time(time, now)
-    lat = _in_range("lat", _number(values, "lat", required=True), -90.0, 90.0)
-    lon = _in_range("lon", _number(values, "lon", required=True), -180.0, 180.0)
-    speed = _number(values, speed_field)
-    if speed is not None:
-        speed = _in_range(speed_field, speed, 0.0, 1e4) * speed_factor
-    heading = _number(values, name["heading_deg"])
-    if heading is not None:
-        heading = _in_range(name["heading_deg"], heading, -360.0, 360.0) % 360.0
-    altitude = _in_range(name["altitude_m"], _number(values, name["altitude_m"]), -500.0, 9000.0)
-    accuracy = _in_range(name["accuracy_m"], _number(values, name["accuracy_m"]), 0.0, 1e7)
-    battery = _in_range(name["battery_pct"], _number(values, name["battery_pct"]), 0.0, 100.0)
+    """Validate one ping. ``values`` uses our field names; ``fields`` maps them to the names the
+    client sent (OsmAnd's ``bearing``, Traccar's ``location.coords.latitude``) so an error names
+    what the client can find in its own request."""
+    name = {"time": "time", **{f: f for f in OUR_FIELDS}, **(fields or {})}
+    moment = parse_time(time, now, name["time"])
+    number: dict[str, float | None] = {}
+    for field in OUR_FIELDS:
+        low, high = _RANGES[field]
+        raw = _number(values.get(field), name[field], required=field in ("lat", "lon"))
+        number[field] = _in_range(name[field], raw, low, high)
+    lat, lon, speed = number["lat"], number["lon"], number["speed_mps"]
     assert lat is not None and lon is not None
+    if speed is not None:
+        speed *= speed_factor
+    heading = number["heading_deg"]
+    accuracy = number["accuracy_m"]
     return Ping(
         time=moment,
         lat=lat,
         lon=lon,
         speed_mps=None if speed is None else round(speed, 3),
-        heading_deg=heading,
-        altitude_m=altitude,
+        heading_deg=None if heading is None else heading % 360.0,
+        altitude_m=number["altitude_m"],
         accuracy_m=accuracy,
-        battery_pct=battery,
+        battery_pct=number["battery_pct"],
         flags=quality_flags(lat, lon, speed, accuracy),
     )
 
@@ -186,61 +257,115 @@ def quality_flags(
     return tuple(flags)
 
 
-def json_ping(item: Mapping[str, Any], now: datetime) -> Ping:
+def json_ping(item: Any, now: datetime) -> Ping:
     """A ping of ``POST /api/v1/pings`` (our own JSON: SI units)."""
+    if not isinstance(item, Mapping):
+        raise PingError("ping", item, "must be an object with time, lat and lon")
     return build_ping(time=item.get("time"), values=item, now=now)
+
+
+# OsmAnd parameter names, in order of preference, for each of our fields.
+_OSMAND_NAMES = {
+    "time": ("timestamp", "time"),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "lng", "longitude"),
+    "speed_mps": ("speed",),
+    "heading_deg": ("bearing", "heading"),
+    "altitude_m": ("altitude",),
+    "accuracy_m": ("accuracy",),
+    "battery_pct": ("batt", "battery"),
+}
 
 
 def osmand_ping(params: Mapping[str, Any], now: datetime) -> Ping:
     """A ping of the OsmAnd protocol as Traccar Client sends it (speed in knots)."""
-    values = dict(params)
-    if "lat" not in values and "latitude" in values:
-        values["lat"] = values["latitude"]
-    if "lon" not in values:
-        values["lon"] = values.get("lng", values.get("longitude"))
-    time = values.get("timestamp", values.get("time"))
+    values: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    for ours, theirs in _OSMAND_NAMES.items():
+        given = next((n for n in theirs if n in params), theirs[0])
+        values[ours] = params.get(given)
+        fields[ours] = given
     return build_ping(
-        time=time,
-        values=values,
-        now=now,
-        speed_field="speed",
-        speed_factor=KNOT_MPS,
-        names={
-            "heading_deg": "bearing",
-            "altitude_m": "altitude",
-            "accuracy_m": "accuracy",
-            "battery_pct": "batt",
-        },
+        time=values.pop("time"), values=values, now=now, fields=fields, speed_factor=KNOT_MPS
     )
 
 
-def traccar_json_pings(body: Mapping[str, Any], now: datetime) -> list[Ping]:
-    """Pings of Traccar Client's JSON body: ``{"location": {...} or [...], "device_id": ...}``.
+def osmand_client_id(params: Mapping[str, Any]) -> str | None:
+    """The phone's own identifier (``id`` or ``deviceid``), recorded as sent when it is text
+    the database can hold."""
+    field = "id" if "id" in params else "deviceid"
+    return clean_text(field, params.get(field), MAX_CLIENT_ID)
+
+
+def traccar_client_id(body: Mapping[str, Any], params: Mapping[str, Any]) -> str | None:
+    """Traccar Client's JSON ``device_id`` (text or a number), else the query's ``id``."""
+    raw = body.get("device_id")
+    if raw is None:
+        return osmand_client_id(params)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raw = str(raw)
+    return clean_text("device_id", raw, MAX_CLIENT_ID)
+
+
+_TRACCAR_FIELDS = {
+    "time": "location.timestamp",
+    "lat": "location.coords.latitude",
+    "lon": "location.coords.longitude",
+    "speed_mps": "location.coords.speed",
+    "heading_deg": "location.coords.heading",
+    "altitude_m": "location.coords.altitude",
+    "accuracy_m": "location.coords.accuracy",
+    "battery_pct": "location.battery.level",
+}
+
+
+def traccar_locations(body: Mapping[str, Any]) -> list[Any]:
+    """The location objects of Traccar Client's JSON body (one object or a list)."""
+    locations = body.get("location")
+    return locations if isinstance(locations, list) else [locations]
+
+
+def traccar_json_pings(
+    locations: list[Any], now: datetime
+) -> tuple[list[Ping], list[tuple[int, PingError]]]:
+    """Pings of Traccar Client's JSON locations, and the refused ones with their index, so a
+    phone's buffer holding one bad fix among good ones is stored, not refused whole.
 
     Its ``coords.speed`` is in m/s and ``battery.level`` a fraction of one.
     """
-    locations = body.get("location")
-    items = locations if isinstance(locations, list) else [locations]
-    pings: list[Ping] = []
-    for item in items:
-        if not isinstance(item, Mapping):
-            raise PingError("location", item, "must be an object with 'timestamp' and 'coords'")
-        coords = item.get("coords")
-        if not isinstance(coords, Mapping):
-            raise PingError("location.coords", coords, "must be an object")
-        battery = item.get("battery")
-        level = battery.get("level") if isinstance(battery, Mapping) else None
-        level_number = _maybe_number(level)
-        values = {
-            "lat": coords.get("latitude"),
-            "lon": coords.get("longitude"),
-            "speed_mps": coords.get("speed") if _maybe_number(coords.get("speed")) != -1 else None,
-            "heading_deg": coords.get("heading")
-            if _maybe_number(coords.get("heading")) != -1
-            else None,
-            "altitude_m": coords.get("altitude"),
-            "accuracy_m": coords.get("accuracy"),
-            "battery_pct": None if level_number is None or level_number < 0 else level_number * 100,
-        }
-        pings.append(build_ping(time=item.get("timestamp"), values=values, now=now))
-    return pings
+    good: list[Ping] = []
+    bad: list[tuple[int, PingError]] = []
+    for index, item in enumerate(locations):
+        try:
+            good.append(_traccar_ping(item, now))
+        except PingError as exc:
+            bad.append((index, exc))
+    return good, bad
+
+
+def _traccar_ping(item: Any, now: datetime) -> Ping:
+    if not isinstance(item, Mapping):
+        raise PingError("location", item, "must be an object with 'timestamp' and 'coords'")
+    coords = item.get("coords")
+    if not isinstance(coords, Mapping):
+        raise PingError("location.coords", coords, "must be an object")
+    battery = item.get("battery")
+    level = battery.get("level") if isinstance(battery, Mapping) else None
+    level_number = _maybe_number(level)
+    values = {
+        "lat": coords.get("latitude"),
+        "lon": coords.get("longitude"),
+        "speed_mps": _unless_unknown(coords.get("speed")),
+        "heading_deg": _unless_unknown(coords.get("heading")),
+        "altitude_m": coords.get("altitude"),
+        "accuracy_m": coords.get("accuracy"),
+        "battery_pct": None
+        if level_number is None or level_number < 0 or not math.isfinite(level_number)
+        else level_number * 100,
+    }
+    return build_ping(time=item.get("timestamp"), values=values, now=now, fields=_TRACCAR_FIELDS)
+
+
+def _unless_unknown(value: Any) -> Any:
+    """Traccar Client sends -1 for a speed or heading it does not know."""
+    return None if _maybe_number(value) == -1 else value

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+MIN_ADMIN_TOKEN = 32  # characters: ~190 bits from token_urlsafe, beyond any guessing
 
 
 class Settings(BaseSettings):
@@ -23,7 +25,10 @@ class Settings(BaseSettings):
         "sqlite:///basuracero.db",
         description="SQLAlchemy URL: sqlite:///file.db (default) or postgresql+psycopg://...",
     )
-    admin_token: SecretStr | None = Field(None, description="Bearer token for management calls.")
+    admin_token: SecretStr | None = Field(
+        None,
+        description=f"Bearer token for management calls (at least {MIN_ADMIN_TOKEN} characters).",
+    )
     sqlite_synchronous: str = Field("NORMAL", description="NORMAL (crash-safe) or FULL.")
     max_body_bytes: int = Field(2_000_000, gt=0, description="Larger requests get 413.")
     max_batch: int = Field(5000, gt=0, description="Most pings in one JSON batch.")
@@ -53,6 +58,18 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(
         30.0, gt=0, description="A running job silent this long is given to another worker."
     )
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short admin token can be guessed over the network; refuse to start with one."""
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN:
+            raise ValueError(
+                f"admin_token must be at least {MIN_ADMIN_TOKEN} characters "
+                f"(it has {len(value.get_secret_value())}); make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -22,7 +22,7 @@ from basuracero.service import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))  # the tracks helper
 
-ADMIN = "admin-secret-for-tests"
+ADMIN = "admin-secret-for-tests-0123456789abcdef"
 
 
 def postgres_server_url() -> str | None:

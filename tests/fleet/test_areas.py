@@ -21,7 +21,7 @@ from basuracero.geodata.osm import load_streets
 from basuracero.planning.area import AreaError, areas_under, bundled_areas, load_area
 from basuracero.service import create_app
 
-ADMIN = {"Authorization": "Bearer adm"}
+ADMIN = {"Authorization": "Bearer adm-token-for-tests-0123456789abcdef"}
 SECOND = "la-esperanza"
 DAY = date(2026, 11, 25)  # a past day: its pings are not in the future
 
@@ -52,7 +52,7 @@ def test_a_bad_area_file_names_the_file_and_field(tmp_path: Path) -> None:
 
 
 def test_a_job_of_the_second_area_plans_and_follows_its_own_streets(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", admin_token=SecretStr("adm"))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", admin_token=SecretStr("adm-token-for-tests-0123456789abcdef"))  # noqa: E501
     with TestClient(create_app(settings)) as client:
         device = client.post(
             "/api/v1/devices", json={"name": "LE-C1", "area": SECOND}, headers=ADMIN

@@ -17,7 +17,7 @@ import pytest
 
 from basuracero.fleet.store import Store
 
-ADMIN = "crash-test-admin"
+ADMIN = "crash-test-admin-token-0123456789abcdef"
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ from basuracero.fleet.settings import Settings
 from basuracero.fleet.store import Store
 from basuracero.service import create_app
 
-ADMIN = "fuzz-admin"
+ADMIN = "fuzz-admin-token-0123456789abcdefghijk"
 _DB = Path(__import__("tempfile").mkdtemp(prefix="basuracero-fuzz-")) / "fuzz.db"
 _STORE = Store(f"sqlite:///{_DB}")
 _DEVICE, _TOKEN = _STORE.create_device("fuzz phone", "F-1")
@@ -35,3 +35,12 @@ def test_no_server_errors(case: schemathesis.Case, who: str) -> None:
         case.path_parameters["device_token"] = _TOKEN
     response = case.call(headers=headers)
     case.validate_response(response, checks=[not_a_server_error])
+
+
+def test_operation_ids_are_unique() -> None:
+    """Client generators and schemathesis name operations by id: two alike break them."""
+    paths = APP.openapi()["paths"]
+    ids = [op["operationId"] for item in paths.values() for op in item.values()
+           if isinstance(op, dict) and "operationId" in op]  # fmt: skip
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"osmand_get", "osmand_post", "revoke_device", "rotate_device_token"} <= set(ids)

@@ -23,7 +23,7 @@ from basuracero.routing.check import check_plan
 from basuracero.routing.plan import Plan
 from basuracero.service import create_app
 
-ADMIN = "jobs-admin"
+ADMIN = "jobs-admin-token-0123456789abcdefghij"
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 AREA = "florencia-de-mora"
 REDIS = os.environ.get("BASURACERO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -148,7 +148,8 @@ def test_osmand_query_form_and_json(client: TestClient) -> None:
     }
     assert client.post(f"/osmand/{token}", json=body).status_code == 200
     again = client.get(f"/osmand/{token}", params=query)
-    assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 1}
+    assert again.status_code == 200
+    assert again.json() == {"accepted": 0, "duplicates": 1, "rejected": []}
     stored = pings_of(client, device_id)
     assert len(stored) == 3
     assert abs(stored[0]["speed_mps"] - 10 * 0.514444) < 1e-3  # knots → m/s
@@ -160,10 +161,10 @@ def test_osmand_bad_input_names_the_field(client: TestClient) -> None:
     _, token = new_device(client)
     now = str(int(BASE.timestamp()))
     bad = client.get(f"/osmand/{token}", params={"lat": "95", "lon": "-79", "timestamp": now})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "lat"
     missing = client.get(f"/osmand/{token}", params={"lat": "-8", "lon": "-79"})
-    assert missing.status_code == 400 and missing.json()["error"]["field"] == "time"
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "timestamp"
     assert client.get("/osmand/not-a-token", params={"lat": "-8"}).status_code == 401
 
 
@@ -176,7 +177,8 @@ def test_body_and_batch_limits(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "too_large"
 
 
-def test_positions_public_and_latest(client: TestClient) -> None:
+def test_admin_positions_are_the_latest_unflagged(client: TestClient) -> None:
+    """The manager sees every device's latest trustworthy fix (the public map: test_privacy)."""
     device_id, token = new_device(client)
     auth = {"Authorization": f"Bearer {token}"}
     client.post(
@@ -184,7 +186,8 @@ def test_positions_public_and_latest(client: TestClient) -> None:
         json={"pings": [ping(0), ping(50, lat=-8.09), ping(99, lat=0, lon=0)]},
         headers=auth,
     )
-    positions = client.get("/api/v1/positions").json()["positions"]
+    assert client.get("/api/v1/admin/positions").status_code == 401
+    positions = client.get("/api/v1/admin/positions", headers=admin_headers()).json()["positions"]
     assert len(positions) == 1
     assert positions[0]["device_id"] == device_id and positions[0]["lat"] == -8.09
 
