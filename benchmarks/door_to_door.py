@@ -20,14 +20,20 @@ deadheading share, the first departure and the latest return, the longest and th
 service start of the streets, and whether the checker passed. "ours" is `routing.solve`;
 "OR-Tools" the same model with OR-Tools alone (no PyVRP seed).
 
+``--kim 102 277`` adds Kim et al. (2006) instances (`benchmarks/routing.py` reads them: disposal
+trips, lunch, depot hours as the shift) under the same three settings; their km are the
+instances' miles converted, the service times those of their stops, and there is no deadhead.
+
     python benchmarks/door_to_door.py [--osm ../shared/geodata/trujillo.osm.pbf]
         [--districts demo 130103 130111] [--budgets 15 60] [--seed 1]
-        [--modes hour cost shift] [--solvers ours ortools]
+        [--modes hour cost shift] [--solvers ours ortools] [--kim 102 277]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import itertools
 import math
 import time
 from collections.abc import Iterator
@@ -46,7 +52,7 @@ from basuracero.planning.day import DayInputs, load_scenario
 from basuracero.planning.scenario import StreetService, build_scenario
 from basuracero.routing.check import check_plan
 from basuracero.routing.model import DriverBreak, Problem, Vehicle
-from basuracero.routing.plan import Plan
+from basuracero.routing.plan import SERVICE_KINDS, Plan
 from basuracero.routing.solver import SolveOptions, solve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +61,7 @@ DISTRICTS = ROOT / "data" / "peru" / "peru_distrital_simple.geojson"
 KG_PER_M = 12_175 * 0.6 / 21_251  # the demo's generation spread over its streets
 TRUCK_KG = 6000
 MODES = ("hour", "cost", "shift")
+KM_PER_FOOT = 0.0003048  # Kim et al. distances are in feet
 
 
 def fleet(total_kg: float, total_m: float) -> list[Vehicle]:
@@ -96,7 +103,9 @@ def figures(plan: Plan) -> dict:
     if not plan.routes:
         return {"out": "-", "back": "-", "longest": 0.0, "mean": 0.0, "spread": 0.0, "svc": "-"}
     hours = [(r.visits[-1].arrival_s - r.visits[0].departure_s) / 3600 for r in plan.routes]
-    starts = [v.arrival_s for r in plan.routes for v in r.visits if v.kind == "street"]
+    starts = [v.arrival_s for r in plan.routes for v in r.visits if v.kind == "street"] or [
+        v.arrival_s for r in plan.routes for v in r.visits if v.kind in SERVICE_KINDS
+    ]  # streets' service; a day without streets (Kim): its stops'
     mean = sum(hours) / len(hours)
     return {
         "out": clock(min(r.visits[0].departure_s for r in plan.routes)),
@@ -130,22 +139,40 @@ def problems(
         yield district, scenario.problem, {t.id: t.length_m for t in tasks}
 
 
+def kim_problems(names: list[str]) -> Iterator[tuple[str, Problem, dict[str, float]]]:
+    """Kim et al. instances by name prefix (e.g. ``102``), read by benchmarks/routing.py."""
+    if not names:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "routing_benchmark", Path(__file__).with_name("routing.py")
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for path in bench.files("wcvrptw", names):
+        problem, _ = bench.read_kim(path)
+        yield f"kim{path.stem.split('_')[0]}", problem, {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--osm", type=Path, default=ROOT.parent / "shared/geodata/trujillo.osm.pbf")
-    parser.add_argument("--districts", nargs="+", default=["demo", "130103", "130111"])
+    parser.add_argument("--districts", nargs="*", default=["demo", "130103", "130111"])
     parser.add_argument("--budgets", nargs="+", type=float, default=[15.0, 60.0])
     parser.add_argument("--solvers", nargs="+", default=["ours", "ortools"])
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--kim", nargs="*", default=[], help="Kim et al. instances, e.g. 102")
     args = parser.parse_args()
     graph = load_streets(args.osm) if any(d != "demo" for d in args.districts) else None
     sites = read_points(DEMO / "sites.csv")
     print(f"{'district':8} {'tasks':>5} {'mode':5} {'solver':7} {'budget':>6} {'time s':>6} "
           f"{'trucks':>6} {'km':>6} {'vs cost':>7} {'deadhead':>8} {'out':>5} {'last out':>8} "
           f"{'back':>5} {'longest h':>9} {'mean h':>6} {'spread':>6} {'svc mean':>8} "
-          f"{'unassigned':>10} checker")
-    for district, base, lengths in problems(graph, sites, args.districts):
+          f"{'unassigned':>10} checker")  # fmt: skip
+    every = itertools.chain(problems(graph, sites, args.districts), kim_problems(args.kim))
+    for district, base, lengths in every:
+        unit_km = KM_PER_FOOT if district.startswith("kim") else 0.001
         for budget in args.budgets:
             for solver in args.solvers:
                 cost_km = None
@@ -158,17 +185,19 @@ def main() -> None:
                     plan = solve(problem, options)
                     elapsed = time.monotonic() - began
                     problems_found = check_plan(problem, plan)
-                    km = plan.distance_m / 1000
+                    km = plan.distance_m * unit_km
                     if mode == "cost":
                         cost_km = km
                     served = sum(lengths[v.task] for r in plan.routes for v in r.visits
                                  if v.kind == "street") / 1000  # fmt: skip
-                    deadhead = (km - served) / km if km else float("nan")
+                    deadhead = (km - served) / km if km and lengths else float("nan")
                     vs = f"{km / cost_km - 1:+7.1%}" if cost_km else f"{'-':>7}"
                     f = figures(plan)
-                    print(f"{district:8} {len(lengths):5d} {mode:5} {solver:7} {budget:6.0f} "
+                    jobs = len(lengths) or len(base.jobs)
+                    dh = f"{'-':>8}" if math.isnan(deadhead) else f"{deadhead:8.1%}"
+                    print(f"{district:8} {jobs:5d} {mode:5} {solver:7} {budget:6.0f} "
                           f"{elapsed:6.1f} {len(plan.routes):6d} {km:6.1f} {vs} "
-                          f"{deadhead:8.1%} {f['out']:>5} {f.get('last_out', '-'):>8} "
+                          f"{dh} {f['out']:>5} {f.get('last_out', '-'):>8} "
                           f"{f['back']:>5} {f['longest']:9.2f} {f['mean']:6.2f} "
                           f"{f['spread']:6.0%} {f['svc']:>8} {len(plan.unassigned):10d} "
                           f"{'ok' if not problems_found else f'{len(problems_found)} violations'}",

@@ -15,32 +15,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from basuracero.cli.common import err, input_errors, out, service_date_option
-from basuracero.cli.plan_cmd import DEMO_AREA, summary_table
+from basuracero.cli.plan_cmd import DEMO_AREA, print_workday, summary_table
 from basuracero.maps.coverage_map import Schedule, ScheduleError, parse_days
 from basuracero.maps.day_outputs import OutputOptions
-from basuracero.maps.i18n import LANGUAGES, get_lang
+from basuracero.maps.i18n import LANGUAGES, Lang, get_lang
+from basuracero.maps.kpis import kpi_rows
 from basuracero.planning.day import DayRequest, read_fleet
 from basuracero.planning.demo import run_demo
 from basuracero.routing.solver import Progress as SolveProgress
 
 
-def kpi_table(kpis: dict) -> Table:
+def kpi_table(kpis: dict, lang: Lang | None = None) -> Table:
+    """The day's figures (`kpi_rows`: labels and numbers in ``lang``, Spanish by default)."""
     table = Table(title="Indicadores del día / day's figures")
     table.add_column("")
     table.add_column("", justify="right")
-    rows = [
-        ("Camiones usados / trucks used", f"{kpis['trucks_used']}"),
-        ("Paradas atendidas / stops served", f"{kpis['stops_served']}"),
-        ("Calles puerta a puerta / door-to-door streets", f"{kpis['streets_served']}"),
-        ("km de calles atendidas / street km served", f"{kpis['street_km_served']:,.1f}"),
-        ("Sin asignar / unassigned", f"{kpis['stops_unassigned']}"),
-        ("km", f"{kpis['km']:,.1f}"),
-        ("Horas / hours", f"{kpis['hours']:,.1f}"),
-        *((f"kg {stream}", f"{kg:,}") for stream, kg in kpis["kg_by_stream"].items()),
-        ("Diésel / diesel (L, est.)", f"{kpis['fuel_l']:,.1f}"),
-        ("CO₂ (kg, est.)", f"{kpis['co2_kg']:,.1f}"),
-    ]
-    for label, value in rows:
+    for label, value in kpi_rows(kpis, lang or get_lang("es")):
         table.add_row(label, value)
     return table
 
@@ -107,8 +97,9 @@ def demo(
             on_output=lambda label: bar.update(writing, advance=1, description=label),
         )  # fmt: skip
     plan, kpis = result.day_plan.plan, result.kpis
-    out.print(summary_table(plan))
-    out.print(kpi_table(kpis))
+    out.print(summary_table(plan, get_lang(lang)))
+    print_workday(plan, get_lang(lang))
+    out.print(kpi_table(kpis, get_lang(lang)))
     out.print(
         f"Listo / done → {out_dir}: plan.json, kpis.json, routes_map.html, coverage_map.html, "
         f"sheets/, gpx/, kml/"

@@ -7,12 +7,16 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich import box
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from basuracero.cli.common import err, input_errors, out, service_date_option
 from basuracero.data import DEMO_AREA as DEMO_AREA_ID
 from basuracero.geodata.snap import DEFAULT_MAX_SNAP_M
+from basuracero.maps.i18n import LANGUAGES, Lang, get_lang
+from basuracero.maps.kpis import crew_notices, route_columns, route_table_title, spread_text
 from basuracero.planning.area import Area, AreaError, areas_under, bundled_areas
 from basuracero.planning.carry_over import carried_from_csv
 from basuracero.planning.day import (
@@ -30,6 +34,7 @@ from basuracero.planning.week import plan_week, write_week_map
 from basuracero.routing.model import MIXED
 from basuracero.routing.plan import SERVICE_KINDS, Plan
 from basuracero.routing.solver import Progress as SolveProgress
+from basuracero.routing.workday import balance_limit, plan_crew_days, spread
 
 DEMO_AREA = bundled_areas()[DEMO_AREA_ID]
 DEMO = DEMO_AREA.folder
@@ -96,15 +101,20 @@ def _plan_week(
     out.print(f"Semana verificada / checked week → {out_file}")
 
 
-def hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+def hours_minutes(seconds: int) -> str:
+    """``3:52``: working hours in a table column (the sheets write ``3 h 52 min``)."""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def summary_table(plan: Plan) -> Table:
-    table = Table(title="Rutas / routes")
-    columns = ("Camión", "Paradas", "Calles", "Descargas", "kg", "km", "Salida", "Regreso", "S/")
-    for column in columns:
-        table.add_column(column, justify="right" if column not in ("Camión",) else "left")
+def summary_table(plan: Plan, lang: Lang | None = None) -> Table:
+    """One line per truck: what it serves, km, departure and return (the area's local clock),
+    working hours (departure to return) and cost; headings in ``lang`` (Spanish by default)."""
+    lang = lang or get_lang("es")
+    table = Table(title=route_table_title(lang), box=box.SIMPLE_HEAD, padding=(0, 0, 0, 1),
+                  show_edge=False)  # fmt: skip
+    for k, column in enumerate(route_columns(lang)):
+        table.add_column(column, justify="left" if k == 0 else "right", no_wrap=True)
     for route in plan.routes:
         visits = route.visits
         kg = sum(
@@ -119,11 +129,32 @@ def summary_table(plan: Plan) -> Table:
             str(sum(v.kind == "unload" for v in visits)),
             f"{kg:,}",
             f"{route.distance_m / 1000:,.1f}",
-            hhmm(visits[0].departure_s),
-            hhmm(visits[-1].arrival_s),
+            lang.clock(visits[0].departure_s),
+            lang.clock(visits[-1].arrival_s),
+            hours_minutes(visits[-1].arrival_s - visits[0].departure_s),
             f"{route.cost:,.0f}",
         )
     return table
+
+
+def workday_lines(plan: Plan, lang: Lang | None = None) -> tuple[str | None, list[str]]:
+    """The spread between crews (None without routes) and the notices a manager must read
+    before signing: crews free for more than an hour of their paid shift, work not shared
+    within the fleet's ``balance_share``."""
+    lang = lang or get_lang("es")
+    days = plan_crew_days(plan)
+    found = spread(days, balance_limit(plan.stats))
+    notices = [n["text"] for n in crew_notices(days, found, lang)]
+    return (None if found is None else spread_text(found, lang)), notices
+
+
+def print_workday(plan: Plan, lang: Lang | None = None) -> None:
+    """Print :func:`workday_lines`: the spread, then each notice marked ⚠."""
+    summary, notices = workday_lines(plan, lang)
+    if summary is not None:
+        out.print(summary, highlight=False)
+    for text in notices:
+        out.print(f"[bold yellow]⚠[/] {escape(text)}", highlight=False)
 
 
 def plan(
@@ -189,8 +220,13 @@ def plan(
     carry_over: Path | None = typer.Option(
         None, "--carry-over", help="missed.csv of an earlier plan: its misses become required."
     ),
+    lang: str = typer.Option("es", "--lang", help="Language of the printed summary: es or en."),
 ) -> None:
     """Planifica las rutas del día o de la semana (plan the day's or the week's routes)."""
+    if lang not in LANGUAGES:
+        err.print(f"[bold red]error:[/] --lang {lang!r}: expected one of {', '.join(LANGUAGES)}",
+                  highlight=False)  # fmt: skip
+        raise typer.Exit(2)
     if area_id is not None:
         with input_errors():
             area = _area(area_id, areas_dir)
@@ -217,7 +253,7 @@ def plan(
     if carried is not None:
         document["carry_over"] = carry_over_summary(carried, scenario)
     write_json(document, out_file)
-    _print_result(result, out_file)
+    _print_result(result, out_file, get_lang(lang))
 
 
 def _area(area_id: str, areas_dir: Path | None) -> Area:
@@ -241,7 +277,7 @@ def _file_inputs(
         )
     elif streets_where is not None or population is not None or kg_per_m is not None:
         err.print("[bold red]error:[/] --streets-where, --population and --kg-per-m need "
-                  "--streets-area FILE", highlight=False)
+                  "--streets-area FILE", highlight=False)  # fmt: skip
         raise typer.Exit(2)
     if no_points and door is None:
         err.print("[bold red]error:[/] --no-points needs --streets-area FILE", highlight=False)
@@ -254,8 +290,9 @@ def _file_inputs(
     return inputs, DEMO_AREA.timezone  # files of no area: the demo's clock (America/Lima)
 
 
-def _print_result(result: Plan, out_file: Path) -> None:
-    out.print(summary_table(result))
+def _print_result(result: Plan, out_file: Path, lang: Lang) -> None:
+    out.print(summary_table(result, lang))
+    print_workday(result, lang)
     served = sum(len(r.stop_ids) for r in result.routes)
     streets = sum(v.kind == "street" for r in result.routes for v in r.visits)
     what = f"{served - streets} paradas y {streets} calles" if streets else f"{served} paradas"

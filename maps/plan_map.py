@@ -23,6 +23,7 @@ from basuracero.maps.basemap import (
 from basuracero.maps.day import DayView, Place, RouteView, VisitView
 from basuracero.maps.geo import bounds_latlon, latlon, latlons
 from basuracero.maps.i18n import Lang
+from basuracero.maps.kpis import day_lines, route_hours_text
 from basuracero.maps.words import site_kind_name, streams_text, street_span
 
 TRUCK_COLOURS = (  # ColorBrewer Dark2, distinguishable for most colour-blind readers
@@ -178,7 +179,7 @@ def plan_map(
         if n_streets:
             text = lang._("{vehicle}: {streets} streets and {stops} stops, {km} km").format(
                 vehicle=route.vehicle_id, streets=n_streets, stops=n_stops, km=km)
-        rows.append((swatch_line(colour), text))  # fmt: skip
+        rows.append((swatch_line(colour), f"{text} · {route_hours_text(route, lang)}"))  # fmt: skip
     sites = folium.FeatureGroup(name=escape(lang._("Depot and disposal sites")))
     for pid, lines in _site_lines(day, lang).items():
         place = day.places.get(pid)
@@ -195,6 +196,7 @@ def plan_map(
         rows.append((cup, lang._("Driver's break")))
     if day.unassigned:
         rows.append(("", lang._("{count} stops not assigned").format(count=len(day.unassigned))))
+    rows += [("", line) for line in day_lines(day, lang)]
     title = lang._("Collection routes")
     if day.date is not None:
         title += f" · {lang.long_date(day.date)}"

@@ -23,6 +23,7 @@ from basuracero.maps.directions import Instruction, describe
 from basuracero.maps.i18n import Lang
 from basuracero.maps.output import safe_name
 from basuracero.maps.words import site_kind_name, streams_text, street_span
+from basuracero.routing.workday import shifts_from_stats
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def sheet_context(
         rows.append(_row(visit, previous, lang))
         previous = visit
     start, end = route.shift
+    crew = shifts_from_stats(day.document.get("stats")).get(route.vehicle_id)
     link = gpx_link(route, base_url)
     printable = is_absolute(base_url)
     return {
@@ -152,9 +154,13 @@ def sheet_context(
         "vehicle": route.vehicle_id,
         "vehicle_name": route.vehicle_name,
         "date": lang.long_date(day.date) if day.date else "",
-        "shift": f"{lang.clock(start)}–{lang.clock(end)}",
+        # The crew's shift when the plan knows it, else the route's own hours.
+        "shift": f"{lang.clock(crew.start_s if crew else start)}–"
+        f"{lang.clock(crew.end_s if crew else end)}",
+        "departure": lang.clock(start),
+        "return_time": lang.clock(end),
         "km": lang.number(route.distance_m / 1000, 1),
-        "hours": lang.duration(route.duration_s),
+        "hours": lang.duration(end - start),
         "kg": lang.number(route.collected_kg),
         "stops": sum(v.kind == "stop" for v in route.visits),
         "streets": len(route.streets),

@@ -13,6 +13,11 @@ so that they trade against kilometres:
   (departure to return) run past ``target_s``, the mean of a cost-only plan's routes. Routes
   over the mean pay, so work moves to the shorter ones. OR-Tools: a soft span upper bound per
   vehicle; PyVRP: overtime beyond a nominal duration set to the target.
+* **overshare**, when the fleet sets a ``balance_share``: ``overshare_per_hour`` (STRONGER
+  times the excess rate) for every hour the longest route runs past ``share`` above the mean
+  of the routes used, charged where a plan is chosen (`cost`). PyVRP's last leg charges the
+  same rate past the mean when the balanced leg's plan still misses the share
+  (routing/solver.py).
 * **makespan**, used only when no target is known (OR-Tools alone): ``makespan_per_hour``
   for every hour between the earliest departure and the latest return (OR-Tools' global span
   cost; slower to search, hence not the first choice).
@@ -40,6 +45,8 @@ COST_SCALE = 100_000  # OR-Tools cost units per currency unit (ortools_engine us
 # of an hour's value (`hour_value`), an hour of a route past the target this share.
 SERVICE_SHARE = 0.5
 EXCESS_SHARE = 0.5
+# An hour of the longest route past the fleet's balance share costs this many times the excess.
+STRONGER = 4.0
 # Without any hourly pay in the fleet, an hour is valued as this many km of driving.
 KM_PER_HOUR = 20.0
 
@@ -70,6 +77,8 @@ class Preferences:
     excess_per_hour: float = 0.0
     target_s: int | None = None
     makespan_per_hour: float = 0.0
+    share: float | None = None
+    overshare_per_hour: float = 0.0
 
     @property
     def service_coefficient(self) -> int:
@@ -120,6 +129,9 @@ class Preferences:
         if self.excess_coefficient:
             excess = sum(max(0, span - self.target_s) for span in spans)  # type: ignore[operator]
             total += self.excess_per_hour * excess / 3600
+        if self.overshare_per_hour and self.share is not None:
+            over = max(0.0, max(spans) - (1 + self.share) * sum(spans) / len(spans))
+            total += self.overshare_per_hour * over / 3600
         if self.makespan_coefficient:
             first = min(r.visits[0].departure_s for r in plan.routes)
             last = max(r.visits[-1].arrival_s for r in plan.routes)
@@ -151,6 +163,8 @@ def preferences(problem: Problem, *, service_weight: float | None = None) -> Pre
         reference_s=min(v.shift_start_s for v in problem.vehicles),
         excess_per_hour=shared,
         makespan_per_hour=shared,
+        share=problem.balance_share,
+        overshare_per_hour=STRONGER * shared,
     )
 
 

@@ -31,9 +31,10 @@ from basuracero.routing.screen import (
     compatibility,
     screen,
 )
+from basuracero.routing.workday import crew_shifts
 
 if TYPE_CHECKING:  # PyVRP is imported only when it runs
-    from basuracero.routing.pyvrp_engine import PyvrpResult
+    from basuracero.routing.pyvrp_engine import Balance, PyvrpResult
 
 
 # With shared work asked for, PyVRP's first (cost-only) leg gets this part of its budget.
@@ -210,6 +211,21 @@ def _roomy(problem: Problem, target_s: int) -> bool:
     return target_s <= ROOMY * sum(limits) / len(limits)
 
 
+def _retarget(
+    problem: Problem, plan: Plan, prefs: Preferences, balance: Balance | None
+) -> Balance | None:
+    """PyVRP's last balanced leg: as the one before (``balance``) when ``plan``, its result,
+    shares the work within the fleet's balance share; else every hour a route runs past the
+    mean of ``plan``'s routes costs the overshare rate (routing/preferences.py)."""
+    from basuracero.routing.pyvrp_engine import Balance
+
+    report = balance_report(plan, problem.balance_share)
+    mean = mean_hours_s(plan)
+    if report is None or report["met"] or mean is None:
+        return balance
+    return Balance(mean, prefs.overshare_per_hour)
+
+
 def _pyvrp_covers(problem: Problem, compat: Compatibility) -> bool:
     """True when PyVRP models everything exactly, so OR-Tools only has to confirm and polish."""
     return (
@@ -260,23 +276,30 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         pyvrp_end = time.monotonic() + budget
         # Shared work needs a target: the first leg plans without the balance term, its
         # routes' mean working time becomes the target of the second, which continues from
-        # its routes.
-        legs = 2 if prefs.balanced else 1
+        # its routes. Shorter routes lower the mean as the search goes, so the second leg's
+        # plan may still miss the share: a third then continues from it, targeting its own
+        # mean at the overshare rate (`_retarget`); else the third goes on as the second.
+        legs = 3 if prefs.balanced else 1
         found: PyvrpResult | None = None
         seeds: list[tuple[Plan, dict[str, list[tuple[str, str]]]]] = []
+        balance: Balance | None = None
+        hour_cost = 0.0
         for k in range(legs):
-            balance = None
-            hour_cost = 0.0
             leg = budget * FIRST_LEG if legs > 1 else budget
-            if k:
+            if k == 1:
                 target = _target(seeds)
                 if target is None or found is None:
                     break
                 prefs = prefs.with_target(target)
                 balance = Balance(target, prefs.excess_per_hour)
-                leg = max(0.01, pyvrp_end - time.monotonic())
+                leg = max(0.01, (pyvrp_end - time.monotonic()) / 2)
                 if _roomy(problem, target):
                     hour_cost = prefs.route_hour_cost(len(problem.vehicles))
+            elif k == 2:
+                if found is None or len(seeds) < 2:
+                    break
+                balance = _retarget(problem, seeds[-1][0], prefs, balance)
+                leg = max(0.01, pyvrp_end - time.monotonic())
             found = pyvrp_routes(
                 problem,
                 compat,
@@ -292,6 +315,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
             if found is None:
                 break
             engine = "pyvrp" if balance is None else "pyvrp (balanced)"
+            if balance is not None and balance.excess_per_hour > prefs.excess_per_hour:
+                engine = "pyvrp (balanced, retargeted)"
             checked = _pyvrp_candidate(problem, compat, screened, found, engine)
             if checked is not None:
                 candidates.append((checked[0], []))
@@ -368,6 +393,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
             "cost": round(prefs.cost(best), 6),
         }
     stats.update(schedule_stats(best, problem.balance_share))
+    stats["crews"] = crew_shifts(problem, best)
     progress("done", best.cost)
     return Plan(best.routes, best.unassigned, stats)
 

@@ -11,19 +11,26 @@ from routing_factory import problem
 from basuracero.planning.scenario import ScenarioError, vehicles_from_config
 from basuracero.routing.check import check_plan
 from basuracero.routing.model import Depot, Load, ProblemError, Stop, TimeWindow, Vehicle
-from basuracero.routing.plan import Plan
+from basuracero.routing.plan import Plan, Route, Visit
 from basuracero.routing.preferences import balance_report, preferences
 from basuracero.routing.pyvrp_engine import _time_terms
 from basuracero.routing.schedule import schedule_route
-from basuracero.routing.solver import SolveOptions, solve
+from basuracero.routing.solver import SolveOptions, _retarget, solve
+from basuracero.routing.workday import plan_crew_days
 
 H = 3600
 SHIFT = {"shift_start_s": 6 * H, "shift_end_s": 14 * H}
 
 
 def truck(vid: str = "T", **kwargs) -> Vehicle:
-    base = {"capacity_kg": 1000, "start_depot": "D", "cost_per_km": 2.0, "cost_per_hour": 40.0,
-            "fixed_cost": 100.0, **SHIFT}
+    base = {
+        "capacity_kg": 1000,
+        "start_depot": "D",
+        "cost_per_km": 2.0,
+        "cost_per_hour": 40.0,
+        "fixed_cost": 100.0,
+        **SHIFT,
+    }
     return Vehicle(vid, **{**base, **kwargs})
 
 
@@ -50,8 +57,14 @@ def test_bad_vehicle_values_name_the_field(kwargs, message) -> None:
         truck(**kwargs)
 
 
-FLEET = {"defaults": {"start_depot": "D", "shift_start": "06:00", "shift_end": "14:00",
-                      "cost_per_hour": 45.0}}
+FLEET = {
+    "defaults": {
+        "start_depot": "D",
+        "shift_start": "06:00",
+        "shift_end": "14:00",
+        "cost_per_hour": 45.0,
+    }
+}
 
 
 @pytest.mark.parametrize(
@@ -167,7 +180,8 @@ def test_solved_shift_pay_plan_leaves_at_the_shift_start_and_passes_the_checker(
             assert route.cost == pytest.approx(100 + 2 * route.distance_m / 1000 + 40 * 8)
         else:  # nothing to serve before 07:00 is worth paying for: it leaves later
             assert route.cost == pytest.approx(
-                100 + 2 * route.distance_m / 1000 + 40 * route.duration_s / 3600)
+                100 + 2 * route.distance_m / 1000 + 40 * route.duration_s / 3600
+            )
 
 
 def test_overtime_lets_a_long_day_finish_and_pays_for_it() -> None:
@@ -212,8 +226,10 @@ def test_shared_work_is_reported_and_met_when_the_fleet_can() -> None:
 
 def test_a_plan_that_cannot_share_the_work_says_so() -> None:
     """Each truck can carry one of the two stops; one is a 2-hour job, the other a minute."""
-    stops = [(Stop("quick", {"mixed": Load(kg=500)}, service_s=60), (100, 0)),
-             (Stop("long", {"mixed": Load(kg=500)}, service_s=2 * H), (8000, 0))]
+    stops = [
+        (Stop("quick", {"mixed": Load(kg=500)}, service_s=60), (100, 0)),
+        (Stop("long", {"mixed": Load(kg=500)}, service_s=2 * H), (8000, 0)),
+    ]
     fleet = [truck(f"T{k}", crew_pay="shift", capacity_kg=500, balance_share=0.25)
              for k in range(2)]  # fmt: skip
     p = problem([(Depot("D"), (0, 0))], [], fleet, stops)
@@ -261,3 +277,55 @@ def test_pyvrp_terms_under_shift_pay() -> None:
     # overtime: duration past the shift end, at its rate
     assert terms["shift_duration"] == 8 * H and terms["max_overtime"] == 2 * H
     assert terms["unit_overtime_cost"] == 200
+
+
+# ------------------------------------------------------------------------ working day
+def test_the_plan_carries_each_used_crews_pay_and_shift() -> None:
+    """stats["crews"]: what maps, sheets and kpis.json need to tell a crew's free hours from
+    plan.json alone; an unused truck is not listed (its crew is not paid for the day)."""
+    used, spare = truck("C1", crew_pay="shift"), truck("K9", fixed_cost=10_000.0)
+    p = dataclasses.replace(one_stop(used), vehicles=[used, spare])
+    plan = solve(p, SolveOptions(time_limit_s=1, seed=1, pyvrp_iterations=200,
+                                 solution_limit=50))  # fmt: skip
+    assert [r.vehicle_id for r in plan.routes] == ["C1"]
+    assert plan.stats["crews"] == {
+        "C1": {"crew_pay": "shift", "shift_start_s": 6 * H, "shift_end_s": 14 * H}
+    }
+    (day,) = plan_crew_days(Plan.from_dict(plan.to_dict()))  # as read back from plan.json
+    assert day.shift is not None and day.departure_s == 6 * H
+    # 1,000 s out, 600 s of service, 1,000 s back: the rest of the 8-hour shift is free.
+    assert day.idle_s == 8 * H - 2600 and day.idle
+
+
+def _two_routes(hours_a: float, hours_b: float) -> Plan:
+    def route(vid: str, hours: float) -> Route:
+        back = 6 * H + round(hours * H)
+        visits = (Visit("depot_start", "D", 6 * H, 6 * H, 0, 0.0),
+                  Visit("depot_end", "D", back, back, 0, 0.0))  # fmt: skip
+        return Route(vid, visits, 0, back - 6 * H, 0.0)
+
+    return Plan((route("A", hours_a), route("B", hours_b)))
+
+
+def test_a_plan_over_the_share_pays_the_overshare_where_plans_are_chosen() -> None:
+    prefs = preferences(one_stop(truck(crew_pay="shift", balance_share=0.25)))
+    assert prefs.share == 0.25 and prefs.overshare_per_hour == 4 * prefs.excess_per_hour
+    # the balance terms alone, with a target no route reaches (no excess, no makespan)
+    plain = dataclasses.replace(prefs, service_per_job_hour=0.0).with_target(10 * H)
+    # 7 h and 3 h: mean 5 h, the longest 0.75 h past 125 % of it; 6 h and 4 h: within.
+    assert plain.cost(_two_routes(7, 3)) == pytest.approx(prefs.overshare_per_hour * 0.75)
+    assert plain.cost(_two_routes(6, 4)) == 0.0
+    assert dataclasses.replace(plain, share=None).cost(_two_routes(7, 3)) == 0.0
+
+
+def test_the_last_pyvrp_leg_retargets_only_a_plan_that_misses_the_share() -> None:
+    from basuracero.routing.pyvrp_engine import Balance
+
+    p = one_stop(truck(crew_pay="shift", balance_share=0.25))
+    prefs = preferences(p).with_target(5 * H)
+    before = Balance(5 * H, prefs.excess_per_hour)
+    assert _retarget(p, _two_routes(6, 4), prefs, before) is before
+    # The mean fell to 4.5 h while the longest stayed at 6.5 h: target the new mean, harder.
+    assert _retarget(p, _two_routes(6.5, 2.5), prefs, before) == Balance(
+        round(4.5 * H), prefs.overshare_per_hour
+    )
