@@ -19,9 +19,10 @@ from basuracero.api.areas import area_of_plan, area_or_422
 from basuracero.api.auth import require_admin
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
+from basuracero.api.report_plan import with_reports
 from basuracero.errors import InputError
 from basuracero.fleet.job_store import JobConflict, JobStore
-from basuracero.planning.carry_over import CarryOver, carried_from_plan
+from basuracero.planning.carry_over import CarryOver, carried_from_rows
 from basuracero.planning.job import MAX_TIME_LIMIT_S, PlanJobInputs, check_inputs
 
 router = APIRouter(tags=["plan jobs"])
@@ -33,10 +34,19 @@ class PlanJobIn(BaseModel):
     time_limit_s: float = Field(30.0, ge=0.5, le=MAX_TIME_LIMIT_S, description="Search time.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Same seed and inputs, same plan.")
     carry_over_from: int | None = Field(
-        None, ge=1, le=2**62, description="Plan whose missed stops and streets become required."
+        None,
+        ge=1,
+        le=2**62,
+        description="Plan whose jobs not confirmed served (missed or unknown, as in its "
+        "missed.csv) become required.",
     )
     vehicles_out: list[str] = Field(
         default_factory=list, max_length=200, description="Trucks not available that day."
+    )
+    reports: bool = Field(
+        True,
+        description="Serve the area's accepted, unresolved residents' reports (missed "
+        "streets, dumps) too.",
     )
 
 
@@ -49,6 +59,7 @@ def create_plan_job(body: PlanJobIn, request: Request) -> JSONResponse:
     """Queue the day's plan of an area (202), or return the job already made for these inputs."""
     area = area_or_422(request, body.area)
     carry = _carry_over(request, body.carry_over_from, area.id)
+    carry = with_reports(request, area, carry) if body.reports else carry
     inputs = PlanJobInputs(
         area=area.id, service_date=body.date, time_limit_s=body.time_limit_s, seed=body.seed,
         vehicles_out=tuple(body.vehicles_out), carry_over=carry,
@@ -94,22 +105,28 @@ def list_plan_jobs(
 
 
 def _carry_over(request: Request, plan_id: int | None, area_id: str) -> CarryOver | None:
-    """What the earlier plan's trucks missed, by GPS (stops and streets marked ``missed``)."""
+    """Every job of the earlier plan not confirmed served by GPS now (missed or unknown): the
+    rows ``missed.csv`` lists (``fleet.progress.unserved_rows``), read by the same function as
+    ``basuracero plan --carry-over missed.csv`` (``planning.carry_over.carried_from_rows``).
+    An unknown job may have been served unseen; carrying it costs a pass, losing it a street."""
     if plan_id is None:
         return None
     from basuracero.api.progress import compute
+    from basuracero.fleet.progress import unserved_rows
 
     saved = request.app.state.store.plan(plan_id)
     if saved is None:
         raise ApiError(422, f"no plan {plan_id}", field="carry_over_from")
-    if area_of_plan(request, saved).id != area_id:
+    area = area_of_plan(request, saved)
+    if area.id != area_id:
         raise ApiError(
             422, f"plan {plan_id} is of area {saved.get('area')!r}, not {area_id!r}",
             field="carry_over_from",
         )  # fmt: skip
     _context, reports = compute(request, plan_id, None)
-    missed = [stop.id for report in reports for stop in report.stops if stop.status == "missed"]
+    document = {**saved["plan"], "date": saved["date"]}
+    rows = unserved_rows(reports, document, area.tz)
     try:
-        return carried_from_plan(saved["plan"], missed, from_plan=plan_id)
+        return carried_from_rows(rows, source=f"plan {plan_id}", from_plan=plan_id)
     except InputError as exc:
         raise ApiError(422, str(exc), field="carry_over_from") from exc

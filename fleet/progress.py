@@ -14,9 +14,17 @@ against the plan. One rule, the same as README's "Progress against the plan":
   truck drove the stretch between them when a run of such fixes holds SEEN_INSIDE (2) fixes
   inside, or one fix at least DEEP_M (30 m) from any other street, and there was no time to
   leave by one end, go round the block and come back by the other. A block too short to hold a
-  fix inside it is served when fixes near its two ends, consecutive, came with no time to go
-  round it, or the matched path ran straight through it between such fixes. The matched path
-  also counts around a fix deep inside. Seen only at its corners, a street is not served.
+  fix inside it is served when consecutive fixes went from one of its sides to the other (from
+  its corner, or from a street meeting it at that end only, to the other corner or a street
+  meeting the other end only) through fixes near it, or the matched path ran straight through
+  it between fixes at its ends, with no time between two fixes to go round it. Such a run holds
+  only if it still holds without any one of its fixes between its ends, bar one DEEP_M from any
+  other street (one fix thrown towards the street from a truck going round would fake it), and
+  a fix counts at a corner only when farther than DEEP_M from the other corner. Evidence that
+  only such a fix links still counts as what the fixes may have shown when judging missed.
+  The matched path also counts around a fix deep inside. A street whose way round stays within
+  DEEP_M of it (a parallel street that near, joined at both corners) is served only by fixes
+  inside it. Seen only at its corners, a street is not served.
   A point stop is served by two fixes within NEAR_M of it, one within NEAR_M / 2, or a matched
   pass held by fixes either side as above.
 * **missed** once the truck is past the job (SKIP_AHEAD jobs served beyond it in planned order,
@@ -26,8 +34,11 @@ against the plan. One rule, the same as README's "Progress against the plan":
   no fix would have shown (its clear stretch, at V_SERVE_MPS, twice the crew's pace; a stop:
   passed it; turning round costs U_TURN_S) and got to the next fix. A device that reported and
   fell silent before the truck was due at a job leaves it missed, the silence as its reason.
+  A fix within DEEP_M of the street may be the truck on it; a fix farther is not (a 3-sigma
+  throw), so the truck reached the street from it only through an end.
 * **unknown**, with a ``reason``, when the fixes cannot tell: such a gap ("sin datos GPS entre
-  ..."), fixes on the street yet too few to call it driven, a device switched on after the
+  ..."), fixes on the street yet too few to call it driven, a street beside it within DEEP_M
+  driven along ("una calle paralela ..."), a device switched on after the
   truck was due, or a route whose device sent nothing at all ("sin señal GPS"): never served
   nor missed.
 * **pending** otherwise (on a silent route, until the job's planned time), with an ETA.
@@ -40,7 +51,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -331,18 +342,32 @@ def street_spans(
 
 
 def street_evidence(
-    track: Track, traversals: Matched, place: StopPlace
+    track: Track, traversals: Matched, place: StopPlace, *, strict: bool = True
 ) -> tuple[list[tuple[float, float, float]], int]:
     """The stretches of a street the truck was seen driving (``street_spans``) and how many of
-    its fixes were inside the street (going its way, if one way)."""
+    its fixes were inside the street (going its way, if one way). Not ``strict``: also runs
+    that one thrown fix alone links, which may have been the truck on it (what the fixes may
+    have shown, when judging whether the rest could have been served unseen)."""
+    spans, lenient, inside = _evidence(track, traversals, place)
+    return (spans if strict else spans + lenient()), inside
+
+
+Spans = list[tuple[float, float, float]]
+
+
+def _evidence(
+    track: Track, traversals: Matched, place: StopPlace
+) -> tuple[Spans, Callable[[], Spans], int]:
+    """``street_evidence``'s strict spans, what the lenient ones add (worked out when asked:
+    only an unserved street needs them), and the fixes inside."""
     line = place.line
     path = MatchedPath.of(traversals)
     matched = _matched_spans(path, place)
     if line is None:
-        return [(t1, a, b) for _, t1, a, b, _ in matched], 0
+        return [(t1, a, b) for _, t1, a, b, _ in matched], list, 0
     seen = _fixes_on(track, place)
     if seen is None:
-        return [], 0
+        return [], list, 0
     index, along, inside, linked = seen
     stamps = track.t[index]
     linked = linked & _no_time_round(stamps, along, place)
@@ -350,7 +375,7 @@ def street_evidence(
         linked = linked & _going_its_way(along, linked)
     deep = inside & _inside(track.xy[index], along, place, DEEP_M)
     counted = _runs_seen_inside(inside, deep, linked)
-    if place.bypass_m < place.line.length + 2 * NEAR_M:  # a way round close by: links only
+    if _way_round_near(place):  # links only
         counted = linked & (deep[:-1] | deep[1:])
     spans = [
         (float(stamps[k + 1]), *sorted((float(along[k]), float(along[k + 1]))))
@@ -367,7 +392,13 @@ def street_evidence(
             spans.append((end_t, a, b))
     pieces = [(i, span) for i, span in _matched_pieces(path, place) if _drivable(span)]
     spans += _anchored(track, index, pieces, len(path.items), place)
-    return spans, int(inside.sum())
+
+    def lenient() -> Spans:
+        return _corner_runs(track, index, linked, place, strict=False) + _anchored(
+            track, index, pieces, len(path.items), place, strict=False
+        )
+
+    return spans, lenient, int(inside.sum())
 
 
 def _drivable(span: tuple[float, float, float, float, bool]) -> bool:
@@ -406,6 +437,26 @@ def _no_time_round(
     return np.diff(stamps) < way_round_s
 
 
+def _way_round_near(place: StopPlace) -> bool:
+    """Whether the street's way round may stay within GPS noise of it (a parallel street up to
+    DEEP_M away, joined at both corners): then fixes beside it cannot tell it from its bypass,
+    and only fixes inside it serve it."""
+    length = place.line.length if place.line is not None else place.length_m
+    return place.bypass_m < length + 2 * DEEP_M
+
+
+def _seen_alongside(track: Track, place: StopPlace) -> bool:
+    """Whether consecutive fixes within NEAR_M of the street went along STREET_SHARE of it:
+    the truck drove it or the street beside it, which the fixes cannot tell apart."""
+    if place.line is None or len(track.t) < 2:
+        return False
+    index = track.near(place.line, NEAR_M)
+    along = shapely.line_locate_point(place.line, shapely.points(track.xy[index]))
+    pairs = np.flatnonzero(np.diff(index) == 1)
+    spans = [(0.0, *sorted((float(along[k]), float(along[k + 1])))) for k in pairs]
+    return _union_m(spans) >= STREET_SHARE * place.line.length
+
+
 def _round_s(place: StopPlace) -> float:
     """Least time to go round the street from one end to the other: its bypass at the streets'
     speeds with SPEED_MARGIN to spare, or its length at V_MAX_MPS; 0 when unknown."""
@@ -433,17 +484,19 @@ def _anchored(
     pieces: Sequence[tuple[int, tuple[float, float, float, float, bool]]],
     n_traversals: int,
     place: StopPlace,
+    *,
+    strict: bool = True,
 ) -> list[tuple[float, float, float]]:
     """What the matched path drove straight through the street (not turning on it, which is how
     a matcher explains noise at a corner) between two fixes within NEAR_M of it, the first
     within 2 NEAR_M of its entry end and NEAR_M / 2 nearer it than the exit end, the last
     likewise at its exit end, any fix between them within NEAR_M of it too, when there was never
-    time between two of those fixes to go round the block instead (``_round_s`` less the way
-    from the outer fixes to their ends at V_TOP_MPS): a block too short to hold a fix inside it
-    is seen this way."""
+    time between two of those fixes, nor between two with one fix between them, to go round the
+    block instead (``_round_s`` less the way from the outer fixes to their ends at V_TOP_MPS): a
+    block too short to hold a fix inside it is seen this way."""
     assert place.line is not None
-    line, length = place.line, place.line.length
-    if place.bypass_m < length + 2 * NEAR_M or len(track.t) < 2:
+    line = place.line
+    if _way_round_near(place) or len(track.t) < 2:
         return []
     near_set = set(index.tolist())
     ends = shapely.get_coordinates(line)[[0, -1]]
@@ -469,7 +522,9 @@ def _anchored(
         )
         way_round_s = _round_s(place) - (max(to_entry, NEAR_M) + max(to_leave, NEAR_M)) / V_TOP_MPS
         steps = np.diff(track.t[first : last + 1])
-        if plain and np.all(steps < way_round_s):
+        bridged = track.t[first + 2 : last + 1] - track.t[first : last - 1]
+        robust = np.all(bridged < way_round_s) or not strict
+        if plain and np.all(steps < way_round_s) and robust:
             spans.append((float(end_t), lo, hi))
     return spans
 
@@ -531,28 +586,43 @@ def _inside(
 
 
 def _corner_runs(
-    track: Track, index: NDArray[np.int64], linked: NDArray[np.bool_], place: StopPlace
+    track: Track,
+    index: NDArray[np.int64],
+    linked: NDArray[np.bool_],
+    place: StopPlace,
+    *,
+    strict: bool = True,
 ) -> list[tuple[float, float, float]]:
     """The whole street, when consecutive fixes near it (none thrown off: no bridged link) went
     from one corner to the other with never time between two of them to go round the block
-    (``_round_s``) instead.
+    (``_round_s``) instead, nor without any one fix between (one fix thrown towards the street
+    from a truck going round would link the run alone); a corner's fix is farther than DEEP_M
+    from the other corner.
 
-    Only for a street whose way round leaves its NEAR_M corridor (a bypass longer than the
-    street by 2 NEAR_M: a parallel carriageway inside it would look the same) and whose corners
-    are 2 NEAR_M apart (nearer, one fix can look like either).
+    Only for a street whose way round leaves the noise around it (``_way_round_near``: a
+    parallel street within DEEP_M would look the same) and whose corners are 2 NEAR_M apart
+    (nearer, one fix can look like either).
     """
     assert place.line is not None
     length = place.line.length
-    if place.bypass_m < length + 2 * NEAR_M or length < 2 * NEAR_M:
+    if _way_round_near(place) or length < 2 * NEAR_M:
         return []
     longest_s = _round_s(place) - 2 * NEAR_M / V_TOP_MPS
     ends = shapely.get_coordinates(place.line)[[0, -1]]
     xy = track.xy[index]
     to_start = np.hypot(*(xy - ends[0]).T)
     to_end = np.hypot(*(xy - ends[1]).T)
-    at_start = (to_start <= NEAR_M) & (to_end > NEAR_M)
-    at_end = (to_end <= NEAR_M) & (to_start > NEAR_M)
-    breaks = ~linked | (np.diff(index) != 1) | (np.diff(track.t[index]) >= longest_s)
+    at_start = (to_start <= NEAR_M) & (to_end > DEEP_M)  # a truck at the other corner: a
+    at_end = (to_end <= NEAR_M) & (to_start > DEEP_M)  # fix thrown this far is 3 sigma
+    stamps = track.t[index]
+    breaks = ~linked | (np.diff(index) != 1) | (np.diff(stamps) >= longest_s)
+    if strict:  # a fix that alone links its run (one thrown towards the street from a truck
+        # going round would do it), unless DEEP_M from every other street: 3 sigma
+        along = shapely.line_locate_point(place.line, shapely.points(xy))
+        deep = _inside(xy, along, place, DEEP_M)
+        outer_m = np.minimum(along[2:], along[:-2]) + length - np.maximum(along[2:], along[:-2])
+        bridge_s = longest_s + outer_m / V_TOP_MPS  # from fix to fix, round the block
+        breaks[1:] |= (stamps[2:] - stamps[:-2] >= bridge_s) & ~deep[1:-1]
     cuts = [0, *(np.flatnonzero(breaks) + 1).tolist(), len(index)]
     spans = []
     for lo, hi in itertools.pairwise(cuts):
@@ -563,11 +633,132 @@ def _corner_runs(
     return spans
 
 
+def _through_runs(
+    track: Track, place: StopPlace
+) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Strict and lenient (as ``street_evidence``): the whole street, when consecutive fixes
+    went from one of its sides to the other (a fix on a street meeting it at one end only,
+    ``_on_neighbours``, or one at that corner farther than DEEP_M from the other corner)
+    through fixes within NEAR_M of it (strict: each one but those DEEP_M from every other
+    street bridged in time by the fixes either side of it too), with never time between two of
+    them to go round the block instead (``_round_s`` less the way from each fix to its corner
+    at V_TOP_MPS, along the street it is on, at least NEAR_M each): the truck crossed it. A
+    block too short to hold a fix of its own (a crossing between a divided avenue's
+    carriageways, a jog between two corners) is seen driven this way. Not for a street whose
+    way round stays near it (``_way_round_near``); a one-way street is crossed only its way.
+    """
+    line = place.line
+    if line is None or _round_s(place) <= 0 or len(track.t) < 3 or _way_round_near(place):
+        return [], []
+    wide = track.near(line, DEEP_M)
+    found = _on_neighbours(place, track.xy[wide]) if len(wide) >= 3 else None
+    if found is None:
+        return [], []
+    inside, to_corner = found
+    on_line = shapely.distance(shapely.points(track.xy[wide]), line) <= NEAR_M
+    for side in (0, 1):  # at that corner, nearer it than the other by NEAR_M: on that side
+        plain = np.hypot(*(track.xy[wide] - shapely.get_coordinates(line)[-side]).T)
+        other = to_corner[1 - side]
+        at = (plain <= NEAR_M) & (other >= plain + NEAR_M) & (other > DEEP_M)
+        inside[side] = inside[side] | at
+    consecutive = np.diff(wide) == 1
+    steps = np.diff(track.t[wide])
+    longest_s = _round_s(place) - 2 * NEAR_M / V_TOP_MPS
+    along = shapely.line_locate_point(line, shapely.points(track.xy[wide]))
+    deep = on_line & _inside(track.xy[wide], along, place, DEEP_M)
+    both: tuple[list[tuple[float, float, float]], ...] = ([], [])
+    ways = [(0, 1)] if place.twin < 0 else [(0, 1), (1, 0)]
+    for (entry, leave), strict in itertools.product(ways, (True, False)):
+        spans = both[0 if strict else 1]
+        ahead_m = np.maximum(to_corner[entry][:-1], NEAR_M) + np.maximum(
+            to_corner[leave][1:], NEAR_M
+        )
+        way_round_s = _round_s(place) - ahead_m / V_TOP_MPS
+        holds = consecutive & (steps < way_round_s)
+        since: int | None = None  # the latest fix on the entry side, linked to here
+        for k in range(len(wide)):
+            if since is not None and (not holds[k - 1] or not (on_line[k] or inside[leave][k])):
+                since = None
+            if (
+                strict
+                and since is not None
+                and k - 1 > since
+                and not deep[k - 1]
+                and not (consecutive[k - 2] and track.t[wide[k]] - track.t[wide[k - 2]] < longest_s)
+            ):  # fix k - 1 alone links the run: one thrown fix could fake it, unless deep
+                since = None
+            if since is not None and inside[leave][k]:
+                spans.append((float(track.t[wide[k]]), 0.0, float(line.length)))
+                since = None
+            if inside[entry][k]:
+                since = k
+    return both[0], both[1]
+
+
+def _on_neighbours(
+    place: StopPlace, xy: NDArray[np.float64]
+) -> tuple[list[NDArray[np.bool_]], list[NDArray[np.float64]]] | None:
+    """Per end of the street (its line's start, its end): which fixes are the truck on a street
+    that meets it at that end only, and how far each fix is from that corner (along the street
+    it is on, when on one: the truck's way there; else straight). None without such streets.
+
+    On such a street: within NEAR_M of it, farther than NEAR_M from every other street near,
+    farther than NEAR_M from this street or than DEEP_M from its other end (a fix on it may be
+    the truck anywhere on it; one thrown that far from the truck is a 3-sigma event), and within
+    DEEP_M of it (so that every street near the fix is among ``others``): the truck on that side
+    or on this street near that end. A street meeting both ends is a way round, not a side.
+    """
+    line, others = place.line, place.others
+    if line is None or others is None or others.is_empty:
+        return None
+    ends = shapely.get_coordinates(line)[[0, -1]]
+    parts = shapely.get_parts(others)
+    tips = np.stack([shapely.get_coordinates(part)[[0, -1]] for part in parts.tolist()])
+    touches = [np.any(np.hypot(*(tips - end).T) <= 1.0, axis=0) for end in ends]
+    sides = [touches[0] & ~touches[1], touches[1] & ~touches[0]]
+    if not (sides[0].any() and sides[1].any()):
+        return None
+    points = shapely.points(xy)
+    to_line = shapely.distance(points, line)
+    gaps = np.stack([shapely.distance(points, part) for part in parts.tolist()])  # parts, fixes
+    inside, to_corner = [], []
+    for side in (0, 1):
+        near_side = (gaps[sides[side]] <= NEAR_M).any(axis=0)
+        away = (gaps[~sides[side]] > NEAR_M).all(axis=0)
+        off_far_end = np.hypot(*(xy - ends[1 - side]).T) > DEEP_M
+        on = near_side & away & ((to_line > NEAR_M) | off_far_end) & (to_line <= DEEP_M)
+        road = np.full(len(xy), np.inf)
+        for k in np.flatnonzero(sides[side]):
+            part, near = parts[k], gaps[k] <= NEAR_M
+            corner_first = np.hypot(*(tips[k, 0] - ends[side])) <= 1.0
+            along = shapely.line_locate_point(part, points)
+            along = along if corner_first else part.length - along
+            road = np.where(near, np.minimum(road, along + gaps[k]), road)
+        plain = np.hypot(*(xy - ends[side]).T)
+        inside.append(on)
+        to_corner.append(np.where(on, np.maximum(plain, road), plain))
+    return inside, to_corner
+
+
+def street_verdict(
+    track: Track, traversals: Matched, place: StopPlace
+) -> tuple[float | None, tuple[float, int]]:
+    """A door-to-door street: when it was served (or None) and, for judging it otherwise, the
+    metres the fixes may have shown driven (lenient evidence) and the fixes inside it."""
+    need = STREET_SHARE * (place.line.length if place.line is not None else place.length_m)
+    spans, lenient, inside = _evidence(track, traversals, place)
+    found = _first_time_covering(spans, need)
+    if found is not None:
+        return found, (_union_m(spans), inside)
+    strict, loose = _through_runs(track, place)  # crossed whole, between its two sides?
+    found = _first_time_covering(spans + strict, need)
+    return found, (_union_m(spans + lenient() + strict + loose), inside)
+
+
 def served_time(track: Track, traversals: Matched, place: StopPlace) -> float | None:
     """Epoch seconds when the job was served, by the rule of this module, or None."""
     if place.whole_street:
-        need = STREET_SHARE * (place.line.length if place.line is not None else place.length_m)
-        return _first_time_covering(street_spans(track, traversals, place), need)
+        return street_verdict(track, traversals, place)[0]
     found = [t for t in (_stop_passed(track, traversals, place), near(track.xy, track.t, place))
              if t]  # fmt: skip
     return min(found) if found else None
@@ -603,13 +794,13 @@ def hidden_gap(
 
 def _windows(track: Track, place: StopPlace) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Pairs of fixes between which the truck may have gone unseen: consecutive ones, and two
-    fixes within NEAR_M of a street either side of one or two that strayed less than 2 NEAR_M
+    fixes within NEAR_M of a street either side of one or two that strayed less than DEEP_M
     (the truck on it, those fixes thrown off by noise), all beside its clear stretch."""
     n = len(track.t)
     first, last = np.arange(n - 1), np.arange(1, n)
     if not place.whole_street or place.line is None or n < 3:
         return first, last
-    wide = track.near(place.line, 2 * NEAR_M)
+    wide = track.near(place.line, DEEP_M)
     points = shapely.points(track.xy[wide])
     along = shapely.line_locate_point(place.line, points)
     low, high = _clear_stretch(place)
@@ -696,10 +887,10 @@ def _detour_s(
 def _on_street(
     xy: NDArray[np.float64], line: LineString
 ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-    """Which fixes may be the truck on the line (within 2 NEAR_M: GPS noise throws a fix that
-    far now and then), and how far along it each one is."""
+    """Which fixes may be the truck on the line (within DEEP_M: GPS noise throws a fix that
+    far now and then, farther is a 3-sigma event), and how far along it each one is."""
     points = shapely.points(xy)
-    return shapely.distance(points, line) <= 2 * NEAR_M, shapely.line_locate_point(line, points)
+    return shapely.distance(points, line) <= DEEP_M, shapely.line_locate_point(line, points)
 
 
 def _has_clear(place: StopPlace) -> bool:
@@ -767,12 +958,12 @@ def route_progress(
     covered: dict[str, tuple[float, int]] = {}
     for stop_id, _ in planned:
         place = places.get(stop_id)
-        moment = None if place is None else served_time(track, path, place)
+        if place is not None and place.whole_street:
+            moment, covered[stop_id] = street_verdict(track, path, place)
+        else:
+            moment = None if place is None else served_time(track, path, place)
         if moment is not None:
             served_at[stop_id] = datetime.fromtimestamp(moment, tz=UTC)
-        elif place is not None and place.whole_street:
-            spans, inside = street_evidence(track, path, place)
-            covered[stop_id] = (_union_m(spans), inside)
     finished = planned_end is not None and now > planned_end + timedelta(seconds=ROUTE_GRACE_S)
     last_index = _frontier(
         [(served_at[stop_id], i) for i, (stop_id, _) in enumerate(planned) if stop_id in served_at]
@@ -830,6 +1021,8 @@ def _judge(day: _Day, stop_id: str, when: datetime) -> tuple[str, str | None]:
         )
     if inside >= SEEN_INSIDE:  # seen on it, yet not seen driving enough of it
         return "unknown", "el GPS la muestra en la calle, pero no recorrida lo bastante"
+    if place.whole_street and _way_round_near(place) and _seen_alongside(track, place):
+        return "unknown", "una calle paralela a menos de 30 m fue recorrida: el GPS no distingue"
     if (
         not place.whole_street
         and place.xy is not None

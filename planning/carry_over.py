@@ -3,6 +3,10 @@
 A missed stop or street still has yesterday's bags on the kerb: today it must be served, and its
 load is yesterday's waste on top of today's. Items that today's normal day does not contain (a
 plan made on other inputs) come back as extra stops where the earlier plan had them.
+
+Both ways in read the same rows with :func:`carried_from_rows`: ``basuracero plan --carry-over
+missed.csv`` the file, a plan job's ``carry_over_from`` the rows that file is made of
+(``fleet.progress.unserved_rows``): every job not confirmed served, missed or unknown.
 """
 
 from __future__ import annotations

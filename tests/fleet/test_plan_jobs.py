@@ -35,6 +35,7 @@ def settings(tmp_path: Path, **overrides: Any) -> Settings:
         admin_token=SecretStr(ADMIN),
         job_heartbeat_s=0.5,
         job_stale_s=3.0,
+        public_page_limit="1000/10 seconds",  # jobs are polled four times a second below
         **overrides,
     )
 

@@ -136,6 +136,96 @@ def test_seen_only_at_its_corner_a_block_is_not_served() -> None:
     assert status_of(BLOCK_PLACE, fixes, times)[0] != "served"
 
 
+# A 12 m crossing between a divided avenue's two carriageways (y = 0 and y = 12, split at the
+# crossing's corners as the street graph is), with the cross street going on straight at both
+# ends: too short for a fix to tell it from the avenue.
+MEDIAN = LineString([(0, 0), (0, 12)])
+AVENUE = [LineString([(-150, y), (0, y)]) for y in (0, 12)] + [
+    LineString([(0, y), (150, y)]) for y in (0, 12)
+]
+CROSS_ON = [LineString([(0, 0), (0, -80)]), LineString([(0, 12), (0, 92)])]
+MEDIAN_PLACE = street(MEDIAN, AVENUE + CROSS_ON, bypass_m=200.0, bypass_s=40.0)
+
+
+@pytest.mark.parametrize("every_s", [5, 10])
+def test_a_short_crossing_driven_straight_through_is_served(every_s: float) -> None:
+    """From inside the street before it to inside the street after it, every fix between near
+    it, with never time to go round the block: the truck crossed it, though no fix of its own
+    can show it."""
+    through = [(0, -80), (0, 0), (0, 12), (0, 92)]
+    fixes, times = drive(through, [1.7] * 3, every_s=every_s)
+    assert status_of(MEDIAN_PLACE, fixes, times)[0] == "served"
+
+
+def test_a_short_crossing_gone_round_or_turned_at_is_not_served() -> None:
+    """Up the cross street, round by the avenue and another crossing 100 m on, down the cross
+    street again; or along the avenue past it: never served."""
+    round_it = [(0, -80), (0, 0), (100, 0), (100, 12), (0, 12), (0, 92)]
+    fixes, times = drive(round_it, [1.7, 6.0, 6.0, 6.0, 1.7], every_s=5)
+    assert status_of(MEDIAN_PLACE, fixes, times)[0] != "served"
+    turned = [(0, -80), (0, 0), (150, 0)]
+    fixes, times = drive(turned, [1.7, 6.0], every_s=5)
+    assert status_of(MEDIAN_PLACE, fixes, times)[0] != "served"
+
+
+# A 30 m block between two cross streets, its way round by a back street 60 m north.
+SHORT = LineString([(0, 0), (30, 0)])
+AROUND_SHORT = [
+    LineString([(-80, 0), (0, 0)]), LineString([(30, 0), (110, 0)]),
+    LineString([(0, 0), (0, 60)]), LineString([(0, 0), (0, -60)]),
+    LineString([(30, 0), (30, 60)]), LineString([(30, 0), (30, -60)]),
+]  # fmt: skip
+SHORT_PLACE = street(SHORT, AROUND_SHORT, bypass_m=150.0, bypass_s=36.0)
+
+
+@pytest.mark.parametrize("every_s", [5, 10])
+def test_going_round_a_short_block_by_the_streets_at_its_corners_is_not_served(
+    every_s: float,
+) -> None:
+    """In from the street before it, up the cross street at one corner, along the back street,
+    down the cross street at the other corner and on: the fixes stay near the streets meeting
+    its ends, yet leave it: not served. Driven straight, it is."""
+    round_it = [(-80, 0), (0, 0), (0, 60), (30, 60), (30, 0), (110, 0)]
+    fixes, times = drive(round_it, [6.0] * 5, every_s=every_s, seed=2)
+    assert status_of(SHORT_PLACE, fixes, times)[0] != "served"
+    through = [(-80, 0), (0, 0), (30, 0), (110, 0)]
+    fixes, times = drive(through, [1.7] * 3, every_s=every_s, seed=2)
+    assert status_of(SHORT_PLACE, fixes, times)[0] == "served"
+
+
+def fixes_at(points: list[tuple[float, float]], every_s: float = 5.0) -> tuple:
+    """Given fixes, one every ``every_s`` from the job's planned 07:05."""
+    start = local_moment(DAY, START_S + 300, TZ).timestamp()
+    return np.asarray(points, dtype=float), start + every_s * np.arange(len(points))
+
+
+def test_a_truck_standing_at_one_corner_is_not_seen_at_the_other() -> None:
+    """A truck standing at a 42 m block's east corner, one fix thrown 25 m towards the west
+    one (within NEAR_M of it, 29 m from the east): no corner-to-corner drive."""
+    block = LineString([(0, 0), (42, 0)])
+    cross = [LineString([(x, -80), (x, 0)]) for x in (0, 42)] + [
+        LineString([(x, 0), (x, 80)]) for x in (0, 42)
+    ]
+    place = street(block, cross, bypass_m=161.0, bypass_s=29.0)
+    standing = [(42 + dx, 3 + dy) for dx, dy in [(-2, 1), (1, -2), (-3, 2), (2, 0)]]
+    fixes, times = fixes_at([*standing, (14, 9), *standing])
+    assert status_of(place, fixes, times)[0] != "served"
+
+
+def test_a_parallel_street_within_noise_does_not_serve_the_block() -> None:
+    """The truck drives a street 23 m north of the block, joined to it at both corners: fixes
+    near both corners and along the block cannot tell which of the two it drove, so the block
+    is neither served nor missed."""
+    block = LineString([(0, 0), (82, 0)])
+    parallel = [LineString([(0, 23), (82, 23)])]
+    cross = [LineString([(x, 0), (x, 23)]) for x in (0, 82)]
+    place = street(block, parallel + cross, bypass_m=128.0, bypass_s=15.4)
+    along = [(2, 15), (17, 16), (32, 17), (47, 16), (62, 15), (80, 15)]
+    fixes, times = fixes_at(along)
+    status, reason = status_of(place, fixes, times)
+    assert status == "unknown" and reason is not None and "calle paralela" in reason
+
+
 def test_a_route_without_pings_is_unknown_once_due_and_pending_before() -> None:
     route = one_job_route("P1", "stop")
     places = {"P1": StopPlace(edge=0, offset_m=10.0, length_m=20.0, xy=(0.0, 0.0))}
