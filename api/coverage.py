@@ -20,13 +20,14 @@ from fastapi.responses import HTMLResponse
 
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
-from basuracero.api.progress import compute, streets_for
+from basuracero.api.progress import Computed, computed, streets_for
+from basuracero.api.read_cache import read_cache
 from basuracero.errors import InputError
 from basuracero.fleet.job_store import FAILED
 from basuracero.maps.blocks import BlockStatus
 from basuracero.maps.coverage_map import coverage_map_html
 from basuracero.maps.day import DayView, day_from_document
-from basuracero.maps.i18n import LanguageError, get_lang
+from basuracero.maps.i18n import Lang, LanguageError, get_lang
 from basuracero.maps.output import STATIC_DIR
 
 router = APIRouter(tags=["maps"])
@@ -95,8 +96,19 @@ def coverage(
         words = get_lang(lang)
     except LanguageError as exc:
         raise ApiError(422, str(exc), field="lang") from exc
-    context, reports = compute(request, plan_id, at)
+    found = computed(request, plan_id, at)
+    area = found.context["area"]
+    carried = carried_over(request, plan_id, area.id)
+    key = ("coverage", found.key, lang, tuple(sorted(carried.items())))
+    page = read_cache(request).get(key, lambda: coverage_page(found, words, carried).encode())
+    return HTMLResponse(page)
+
+
+def coverage_page(found: Computed, words: Lang, carried: Mapping[str, date]) -> str:
+    """The page for one progress result, language and carry-over: built once in the read pool."""
+    context, reports = found.context, found.reports
     area = context["area"]
+    plan_id = context["plan"]["id"]
     graph = streets_for(area.streets).graph
     stored = context["plan"]["plan"]
     # Plans stored before plan.json carried a time zone are read on their area's clock.
@@ -107,11 +119,10 @@ def coverage(
         day = _days.get(key, lambda: day_from_document(document, graph))
     except InputError as exc:
         raise ApiError(409, str(exc), field=f"plan.{exc.field}" if exc.field else "plan") from exc
-    progress = block_progress(reports, carried_over(request, plan_id, area.id))
-    html = coverage_map_html(
+    progress = block_progress(reports, carried)
+    return coverage_map_html(
         day, words, progress=progress, now=context["now"], static_url="/static"
     )
-    return HTMLResponse(html)
 
 
 def block_progress(reports: Iterable[Any], carried: Mapping[str, date]) -> dict[str, BlockStatus]:

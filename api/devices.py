@@ -14,12 +14,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 
 from basuracero.api.areas import area_or_422
 from basuracero.api.auth import require_admin
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
+from basuracero.api.read_cache import json_bytes, read_cache, refresh_s
 from basuracero.fleet.pings import PingError, clean_text, parse_time
 from basuracero.fleet.store import Device, Store, iso
 from basuracero.planning.area import Area
@@ -29,6 +31,7 @@ router = APIRouter(tags=["devices"])
 SHIFT_EARLY = timedelta(minutes=30)
 SHIFT_GRACE = timedelta(minutes=60)
 PUBLIC_DECIMALS = 5
+LIVE_MAP_MAX_AGE_S = 10.0  # the live map is cheap to compute: fresher than progress
 IN_SERVICE = "en servicio"
 OUT_OF_SERVICE = "fuera de servicio"
 
@@ -169,11 +172,18 @@ def admin_positions(request: Request) -> dict[str, Any]:
     return {"positions": _store(request).latest_positions()}
 
 
-@router.get("/api/v1/positions", operation_id="public_positions")
-def positions(request: Request) -> dict[str, Any]:
+@router.get("/api/v1/positions", operation_id="public_positions", response_model=dict[str, Any])
+def positions(request: Request) -> Response:
     """Public: the trucks of today's plans, where they are during their shift (to 5 decimals),
-    "fuera de servicio" without a position outside it."""
-    return {"positions": public_positions(request, clock())}
+    "fuera de servicio" without a position outside it (refreshed every few seconds)."""
+    moment = clock()
+    every = min(refresh_s(request), LIVE_MAP_MAX_AGE_S)  # one computation per period
+    period = moment if every <= 0 else int(moment.timestamp() // every)
+    body = read_cache(request).get(
+        ("positions", period),
+        lambda: json_bytes({"positions": public_positions(request, moment)}),
+    )
+    return Response(body, media_type="application/json")
 
 
 def clock() -> datetime:

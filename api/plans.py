@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from basuracero.api.areas import area_or_422
@@ -13,6 +14,7 @@ from basuracero.api.auth import require_admin
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import DeviceRef, RowId
 from basuracero.api.plan_document import PlanDocumentIn
+from basuracero.api.read_cache import plain_json_bytes, read_cache, stored_plan
 from basuracero.fleet.store import Store
 
 router = APIRouter(tags=["plans"])
@@ -120,10 +122,12 @@ def list_plans(
     return {"plans": _store(request).list_plans(when, area)}
 
 
-@router.get("/api/v1/plans/{plan_id}")
-def get_plan(plan_id: RowId, request: Request) -> dict[str, Any]:
+@router.get("/api/v1/plans/{plan_id}", response_model=dict[str, Any])
+def get_plan(plan_id: RowId, request: Request) -> Response:
     """Public: a plan with its route → device assignments."""
-    saved = _store(request).plan(plan_id)
+    saved = stored_plan(_store(request), plan_id)
     if saved is None:
         raise ApiError(404, f"no plan {plan_id}", field="plan_id")
-    return saved
+    key = ("plan.json", plan_id, tuple(sorted(saved["assignments"].items())))
+    body = read_cache(request).get(key, lambda: plain_json_bytes(saved))  # hundreds of kB
+    return Response(body, media_type="application/json")

@@ -26,6 +26,14 @@ from shapely.geometry.base import BaseGeometry
 from basuracero.api.areas import area_of_plan
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
+from basuracero.api.progress_worker import build_in_worker, evaluate_in_worker
+from basuracero.api.read_cache import (
+    json_bytes,
+    ping_mark,
+    read_cache,
+    refresh_s,
+    stored_plan,
+)
 from basuracero.fleet.matching import Matcher, network_key
 from basuracero.fleet.pings import PingError, parse_time
 from basuracero.fleet.progress import (
@@ -43,6 +51,7 @@ from basuracero.geodata.osm import load_streets
 from basuracero.geodata.sites import PointSet
 from basuracero.geodata.snap import SnappedPoints, snap_points
 from basuracero.geodata.streets import StreetGraph
+from basuracero.planning.area import Area
 
 router = APIRouter(tags=["progress"])
 
@@ -262,19 +271,82 @@ def moment_at(at: str | None, tz: tzinfo, now: datetime) -> datetime:
         raise ApiError(422, str(exc), field="at") from exc
 
 
+@dataclass(frozen=True)
+class Computed:
+    """A plan's progress at a moment, as every public read of it shares it (read-only: the same
+    objects go to every reader). ``key`` is what it was computed for (see api/read_cache.py)."""
+
+    key: tuple[Any, ...]
+    context: dict[str, Any]
+    reports: list[Any]
+
+
 def compute(request: Request, plan_id: int, at: str | None) -> tuple[dict[str, Any], list]:
+    """The plan's context (plan, now, places, area) and per route its progress report; computed
+    once per plan, moment and ping mark (``computed``), so callers must not change them. Always
+    up to the last ping stored (a plan job carrying over today's misses must see them all)."""
+    found = computed(request, plan_id, at, max_age_s=0.0)
+    return found.context, found.reports
+
+
+def computed(
+    request: Request, plan_id: int, at: str | None, *, max_age_s: float | None = None
+) -> Computed:
+    """The progress of a plan from the result cache: 404/409 for what is wrong with the plan or
+    ``at`` at once; else the stored result for (plan, assignments, moment, ping mark), or one
+    computation in the read pool that concurrent readers share.
+
+    Without ``at`` the moment is "now" to the minute, and the latest result is served for up to
+    ``max_age_s`` (default: the ``public_refresh_s`` setting) without looking at the pings;
+    after that a changed ping mark or minute makes the next read compute afresh. With ``at``
+    the mark counts pings up to ``at`` only, so a historical read stays cached while the trucks
+    go on pinging."""
     store: Store = request.app.state.store
-    saved = store.plan(plan_id)
+    saved = stored_plan(store, plan_id)
     if saved is None:
         raise ApiError(404, f"no plan {plan_id}", field="plan_id")
     area = area_of_plan(request, saved)
     now = moment_at(at, area.tz, datetime.now(UTC))
-    document = saved["plan"]
-    places = document.get("places")
-    if not isinstance(places, dict):
+    if not isinstance(saved["plan"].get("places"), dict):
         raise ApiError(
             409, "this plan has no 'places' (write it with basuracero plan)", field="plan.places"
         )
+    day_start = local_moment(date.fromisoformat(saved["date"]), 0, area.tz)
+    day_end = day_start + timedelta(days=1)
+    assigned = tuple(sorted(saved["assignments"].items()))
+    devices = [device for _, device in assigned]
+    cache = read_cache(request)
+    latest = ("progress-now", plan_id, assigned)
+    if at is None:
+        when: tuple[str, datetime] = ("now", now.replace(second=0, microsecond=0))
+        found = cache.recent(latest, refresh_s(request) if max_age_s is None else max_age_s)
+        if found is not None and found.key[3] == when:
+            return found
+        mark = ping_mark(store, devices, day_start, day_end)
+    else:
+        when = ("at", now)
+        mark = ping_mark(store, devices, day_start, min(now, day_end))
+    key = ("progress", plan_id, assigned, when, mark)
+    processes = read_processes(request)
+
+    def evaluate() -> Computed:
+        if processes > 0:  # off the server's interpreter: the pings keep it
+            return Computed(key, *evaluate_in_worker(store, saved, area, now, processes=processes))
+        return Computed(key, *_evaluate(store, saved, area, now))
+
+    found = cache.get(key, evaluate)
+    if at is None:
+        cache.remember(latest, found)
+    return found
+
+
+def _evaluate(
+    store: Store, saved: dict[str, Any], area: Area, now: datetime
+) -> tuple[dict[str, Any], list]:
+    """Map-match each assigned truck's pings of the plan's day up to ``now`` and judge every
+    job of its route: the expensive part, run in the read pool."""
+    document = saved["plan"]
+    places = document["places"]
     service_date = date.fromisoformat(saved["date"])
     streets = streets_for(area.streets)
     where = stop_places(streets.graph, places)
@@ -310,19 +382,40 @@ def compute(request: Request, plan_id: int, at: str | None) -> tuple[dict[str, A
     return {"plan": saved, "now": now, "places": places, "area": area}, reports
 
 
-@router.get("/api/v1/plans/{plan_id}/progress")
+@router.get("/api/v1/plans/{plan_id}/progress", response_model=dict[str, Any])
 def progress(
     plan_id: RowId,
     request: Request,
     at: str | None = Query(
         None,
         description="Evaluate at this time (ISO 8601; without an offset, the area's local "
-        "time); default now.",
+        "time); default now (recomputed at most every few seconds, when pings arrived).",
     ),
-) -> dict[str, Any]:
+) -> Response:
     """Public: per route, which jobs were served (when), missed, unknown (why) or are pending
     (with ETA)."""
-    context, reports = compute(request, plan_id, at)
+    found = computed(request, plan_id, at)
+    processes = read_processes(request)
+    body = read_cache(request).get(
+        ("progress.json", found.key),
+        lambda: build_in_worker(progress_json, found, processes=processes),
+    )
+    return Response(body, media_type="application/json")
+
+
+def read_processes(request: Request) -> int:
+    """Worker processes for public reads (0: build them in the server's own threads)."""
+    return int(getattr(request.app.state.settings, "public_read_processes", 0))
+
+
+def progress_json(found: Computed) -> bytes:
+    return json_bytes(progress_body(found))
+
+
+def progress_body(found: Computed) -> dict[str, Any]:
+    """The progress document: totals, per route its stops and streets, last pass per street."""
+    context, reports = found.context, found.reports
+    plan_id = context["plan"]["id"]
     graph = streets_for(context["area"].streets).graph
     last: dict[str, datetime] = {}
     for report in reports:
@@ -373,7 +466,17 @@ def missed_csv(
 ) -> Response:
     """Public: every job not confirmed served (missed or unknown) as a points file
     (id,lon,lat,... with its kind, task and waste) to carry into tomorrow's plan."""
-    context, reports = compute(request, plan_id, at)
+    found = computed(request, plan_id, at)
+    processes = read_processes(request)
+    text = read_cache(request).get(
+        ("missed.csv", found.key),
+        lambda: build_in_worker(missed_text, found, processes=processes),
+    )
+    return Response(text, media_type="text/csv; charset=utf-8")
+
+
+def missed_text(found: Computed) -> str:
+    context, reports = found.context, found.reports
     saved = context["plan"]
     document = {**saved["plan"], "date": saved["date"]}
     rows = unserved_rows(reports, document, context["area"].tz)
@@ -381,4 +484,4 @@ def missed_csv(
     writer = csv.DictWriter(buffer, fieldnames=list(UNSERVED_COLUMNS))
     writer.writeheader()
     writer.writerows(rows)
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+    return buffer.getvalue()

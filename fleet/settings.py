@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         None,
         description=f"Bearer token for management calls (at least {MIN_ADMIN_TOKEN} characters).",
     )
+    session_secret: SecretStr | None = Field(
+        None,
+        description="Key signing the console's session cookies (default: made on first start "
+        "and kept in a file beside the SQLite database, or in the cache folder).",
+    )
     sqlite_synchronous: str = Field("NORMAL", description="NORMAL (crash-safe) or FULL.")
     max_body_bytes: int = Field(2_000_000, gt=0, description="Larger requests get 413.")
     max_batch: int = Field(5000, gt=0, description="Most pings in one JSON batch.")
@@ -57,6 +62,47 @@ class Settings(BaseSettings):
     job_heartbeat_s: float = Field(2.0, gt=0, description="How often a running job says alive.")
     job_stale_s: float = Field(
         30.0, gt=0, description="A running job silent this long is given to another worker."
+    )
+    public_read_limit: str = Field(
+        "20/20 seconds",
+        description="Per client address, reads of progress, missed.csv, positions and coverage "
+        "(a moving window of the limits library; '20/20 seconds' is 60 a minute, 20 at once; "
+        "several with ';'). Over it: 429 with Retry-After. Pings are never limited.",
+    )
+    public_page_limit: str = Field(
+        "30/10 seconds",
+        description="Per client address, every other public read (plans, areas, plan jobs): "
+        "30 at once, then 3 a second.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where read counts live: memory:// (per process) or redis://host:6379 "
+        "(shared by every worker).",
+    )
+    client_ip_header: str | None = Field(
+        None,
+        description="Behind a reverse proxy: the header it writes the client's address in "
+        "(e.g. X-Forwarded-For; its last address counts). Unset: the connection's address.",
+    )
+    public_refresh_s: float = Field(
+        60.0,
+        ge=0,
+        description="Progress, coverage and positions as of now are recomputed at most this "
+        "often (and only when new pings arrived or the minute changed); 0: on every change.",
+    )
+    public_read_workers: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="Threads computing public reads (progress, coverage); each one more "
+        "competes with the pings for the interpreter.",
+    )
+    public_read_processes: int = Field(
+        1,
+        ge=0,
+        le=8,
+        description="Worker processes map-matching for public reads (0: in a thread of the "
+        "server, where it competes with the pings for the interpreter).",
     )
 
     @field_validator("admin_token")
