@@ -160,13 +160,26 @@ def _feature(block: Block, page: _Page, when: str, window: int, search: str) -> 
             "status": status,
             "search": search,
             "tip": f"{block.name or lang._('Unnamed street')} · {hours}",
-            "popup": popup_html(lines),
+            "popup": popup_html(lines) + report_link(block, page),
         },
         "geometry": {
             "type": "MultiLineString",
             "coordinates": edge_lonlat(page.day.graph, list(block.edges)),
         },
     }
+
+
+def report_link(block: Block, page: _Page) -> str:
+    """The resident's way to say the truck did not come: the report page with the pin on this
+    block and the missed-collection service chosen (``/reportar`` of the service)."""
+    lines = edge_lonlat(page.day.graph, list(block.edges)[:1])
+    if not lines or not lines[0]:
+        return ""
+    lon, lat = lines[0][len(lines[0]) // 2]
+    words = "Truck didn't come? Report it" if page.lang.code == "en" else (
+        "¿No pasó el camión? Repórtelo")  # fmt: skip
+    href = f"/reportar?lat={lat:.6f}&amp;lon={lon:.6f}&amp;service=recojo-no-realizado"
+    return f'<div class="bc-report"><a href="{href}&amp;lang={page.lang.code}">{words}</a></div>'
 
 
 def unique_labels(labels: list[str]) -> list[str]:
