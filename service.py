@@ -12,7 +12,20 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from basuracero.api import areas, coverage, devices, errors, pings, plan_jobs, plans, progress
+from basuracero import console
+from basuracero.api import (
+    areas,
+    coverage,
+    devices,
+    errors,
+    pings,
+    plan_jobs,
+    plans,
+    progress,
+    public_limits,
+)
+from basuracero.api import reports as reports_api
+from basuracero.api import weighings as weighings_api
 from basuracero.api.auth import AdminGate
 from basuracero.api.errors import RequestContext
 from basuracero.api.limits import BodyLimit, InFlight, NulGuard, Throttle
@@ -22,6 +35,8 @@ from basuracero.fleet.store import Store
 from basuracero.jobs.service_queue import JobQueue
 from basuracero.jobs.worker import load_areas
 from basuracero.planning.area import default_area_id
+from basuracero.transparency import days_api
+from basuracero.transparency import page as transparency_page
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -47,6 +62,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         "(waste-collection routes, GPS tracking and plan progress).",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by the console from vendored Swagger UI (works offline)
     )
     app.state.settings = settings
     app.state.store = store
@@ -62,6 +78,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(AdminGate)
     app.add_middleware(NulGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    public_limits.install(app, settings)  # per-address limits on public reads, result cache
     app.add_middleware(RequestContext)
     app.include_router(areas.router)
     app.include_router(devices.router)
@@ -70,7 +87,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(plan_jobs.router)
     app.include_router(progress.router)
     app.include_router(coverage.router)
+    app.include_router(reports_api.router)  # residents' reports: Open311, moderation, page
+    app.include_router(weighings_api.router)
+    app.include_router(days_api.router)
+    app.include_router(transparency_page.router)
     app.mount("/static", StaticFiles(directory=coverage.STATIC), name="static")
+    console.install(app)  # the manager's console: login, pages, /docs, /console-static
 
     @app.get("/health", tags=["health"], operation_id="health")
     def health() -> dict[str, Any]:

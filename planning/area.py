@@ -12,7 +12,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from basuracero.data import DEMO_AREA, bundled
 from basuracero.errors import InputError
 from basuracero.planning.door_to_door import DoorToDoor
+from basuracero.planning.report_services import ReportSettings, read_report_settings
+from basuracero.planning.targets import Targets, read_targets
 
 AREA_FILE = "area.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -57,6 +59,8 @@ class Area:
     corner_points: Path | None
     week: Path | None
     door_to_door: DoorToDoor | None
+    reports: ReportSettings | None = None  # residents' report services ([reports])
+    targets: Targets = field(default_factory=Targets)  # public goals, on /transparencia
 
     @property
     def tz(self) -> ZoneInfo:
@@ -130,6 +134,8 @@ def load_area(folder: Path) -> Area:
         door_to_door=_door_to_door(
             config.get("door_to_door"), files["boundary"], population, source
         ),
+        reports=read_report_settings(config.get("reports"), source),
+        targets=read_targets(config.get("targets"), source),
     )
 
 
