@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,  # served by the console from vendored Swagger UI (works offline)
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     app.state.settings = settings
     app.state.store = store

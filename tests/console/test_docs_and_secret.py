@@ -23,6 +23,7 @@ def test_docs_reference_only_local_assets(client: TestClient) -> None:
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
     assert client.get("/openapi.json").status_code == 200
+    assert client.get("/redoc").status_code == 404  # no documentation page that needs a CDN
 
 
 def test_the_generated_session_key_survives_a_restart(tmp_path: Path) -> None:
