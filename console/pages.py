@@ -21,10 +21,10 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 
 from basuracero.console.auth import SESSION_LANG, ConsoleUser, csrf_token, visible_areas
-from basuracero.maps.i18n import LANGUAGES, get_lang
+from basuracero.maps.i18n import LANGUAGES, get_lang, template_environment
 from basuracero.planning.area import Area
 
 LOCALE_DIR = Path(str(files(__package__).joinpath("locale")))
@@ -80,16 +80,7 @@ def catalogue(code: str) -> gettext.NullTranslations:
 @cache
 def environment(code: str) -> Environment:
     """The Jinja2 environment of one language (autoescaped HTML, gettext ``_``)."""
-    env = Environment(
-        loader=PackageLoader("basuracero.console", "templates"),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(catalogue(code), newstyle=True)  # type: ignore[attr-defined]
-    env.globals["static"] = lambda name: f"{STATIC_URL}/{name}"
-    return env
+    return template_environment("basuracero.console", catalogue(code), static_url=STATIC_URL)
 
 
 def language(request: Request) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from basuracero.errors import InputError
 
@@ -132,3 +133,25 @@ def get_lang(code: str = "es") -> Lang:
         raise LanguageError(f"unknown language {code!r}; expected one of {', '.join(LANGUAGES)}")
     translations = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[code])
     return Lang(code, LANGUAGES[code], translations)
+
+
+def template_environment(
+    package: str,
+    translations: gettext.NullTranslations,
+    *,
+    static_url: str | None = None,
+) -> Environment:
+    """Jinja2 for one package's ``templates/`` in one language: autoescaped HTML and gettext
+    ``_`` (sheets, console, transparency page share these settings, so text reads the same);
+    ``static(name)`` gives a vendored file's URL when ``static_url`` is set."""
+    env = Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    if static_url is not None:
+        env.globals["static"] = lambda name: f"{static_url}/{name}"
+    return env

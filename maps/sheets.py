@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 
 from basuracero.maps.basemap import data_attribution
 from basuracero.maps.day import DayView, RouteView, VisitView
@@ -41,17 +41,9 @@ class SheetRow:
 
 @cache
 def _environment(code: str) -> Environment:
-    from basuracero.maps.i18n import get_lang
+    from basuracero.maps.i18n import get_lang, template_environment
 
-    env = Environment(
-        loader=PackageLoader("basuracero.maps", "templates"),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(get_lang(code).translations, newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return template_environment("basuracero.maps", get_lang(code).translations)
 
 
 def is_absolute(url: str | None) -> bool:

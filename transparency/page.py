@@ -21,12 +21,12 @@ from typing import Any
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 
 from basuracero.api.areas import area_or_422
 from basuracero.api.errors import ApiError
 from basuracero.fleet.store import Store
-from basuracero.maps.i18n import LANGUAGES, Lang, get_lang
+from basuracero.maps.i18n import LANGUAGES, Lang, get_lang, template_environment
 from basuracero.maps.words import stream_name
 from basuracero.planning.area import Area
 from basuracero.planning.day_facts import STREAMS
@@ -57,16 +57,9 @@ def catalogue(code: str) -> gettext.NullTranslations:
 @cache
 def environment(code: str) -> Environment:
     """Jinja2 with gettext ``_`` in one language (msgids English, catalogue es)."""
-    env = Environment(
-        loader=PackageLoader("basuracero.transparency", "templates"),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return template_environment(
+        "basuracero.transparency", catalogue(code), static_url=STATIC_URL
     )
-    env.install_gettext_translations(catalogue(code), newstyle=True)  # type: ignore[attr-defined]
-    env.globals["static"] = lambda name: f"{STATIC_URL}/{name}"
-    return env
 
 
 def _lang(code: str) -> Lang:
