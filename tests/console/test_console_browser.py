@@ -5,22 +5,16 @@ phone size (390×844), with no console errors. Screenshots go to ``artifacts/con
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from console_client import AREA, PASSWORD, USERS, settings_for
-from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "maps"))  # the CDP helper
-from headless_chrome import Chromium, find_chromium
+from headless_chrome import Chromium, find_chromium, live_server
 
 from basuracero.service import create_app
 
@@ -33,48 +27,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(settings_for(tmp_path_factory.mktemp("browser")))
     for name, (role, areas) in USERS.items():
         app.state.users.add(name, role, areas, PASSWORD)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "the service did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as url:
+        yield url
 
 
-class LocalChromium(Chromium):
-    """The maps' helper, but able to reach the service on the loopback address (and nothing
-    else: every other host goes to a dead proxy, so a CDN reference would fail)."""
-
-    def __enter__(self) -> LocalChromium:
-        args = [
-            self.binary, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-            f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
-            f"--window-size={self.size[0]},{self.size[1]}",
-            "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=127.0.0.1",
-            "about:blank",
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
-        port = self._devtools_port()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as resp:
-            targets = json.load(resp)
-        page = next(t for t in targets if t.get("type") == "page")
-        socket = connect(page["webSocketDebuggerUrl"], max_size=64 * 2**20, open_timeout=10)
-        self.ws = self._stack.enter_context(socket)
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.call(f"{domain}.enable")
-        return self
+def LocalChromium(binary: str, *, width: int, height: int) -> Chromium:
+    """The maps' helper, able to reach the service on the loopback address (and nothing else)."""
+    return Chromium(binary, width, height, local_server=True)
 
 
 @pytest.fixture(scope="module")

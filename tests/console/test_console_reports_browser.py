@@ -6,9 +6,7 @@ to ``artifacts/console/``."""
 from __future__ import annotations
 
 import io
-import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from console_client import AREA, PASSWORD, USERS, settings_for
 from fastapi import FastAPI
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "maps"))  # the CDP helper
-from headless_chrome import Chromium, find_chromium
+from headless_chrome import Chromium, find_chromium, live_server
 from test_console_browser import SIZES, LocalChromium, _fill_and_submit, _load, _shot
 
 from basuracero.fleet.reports import Photo, ReportStore
@@ -76,19 +73,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name, (role, areas) in USERS.items():
         app.state.users.add(name, role, areas, PASSWORD)
     _seed(app)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "the service did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,13 @@ class PageReport:
 class Chromium:
     """One headless browser process with one page; use as a context manager."""
 
-    def __init__(self, binary: str, width: int = 1200, height: int = 900) -> None:
+    def __init__(
+        self, binary: str, width: int = 1200, height: int = 900, *, local_server: bool = False
+    ) -> None:
+        """``local_server``: the page is served on this machine (127.0.0.1), which is reached
+        directly; every other host still goes to a dead proxy, so a CDN reference fails."""
         self.binary = binary
+        self.local_server = local_server
         self.size = (width, height)
         self.profile = tempfile.mkdtemp(prefix="bc-chromium-")
         self.proc: subprocess.Popen[str] | None = None
@@ -60,7 +66,8 @@ class Chromium:
             "--no-first-run", "--no-default-browser-check", "--disable-extensions",
             f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
             f"--window-size={self.size[0]},{self.size[1]}",
-            "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",  # no internet
+            "--proxy-server=127.0.0.1:9",  # no internet
+            "--proxy-bypass-list=" + ("127.0.0.1" if self.local_server else "<-loopback>"),
             "about:blank",
         ]  # fmt: skip
         self.proc = subprocess.Popen(
@@ -72,7 +79,7 @@ class Chromium:
         page = next(t for t in targets if t.get("type") == "page")
         socket = connect(page["webSocketDebuggerUrl"], max_size=64 * 2**20, open_timeout=10)
         self.ws = self._stack.enter_context(socket)
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", *(("Network",) if self.local_server else ())):
             self.call(f"{domain}.enable")
         return self
 
@@ -171,3 +178,28 @@ class Chromium:
                 "nativeVirtualKeyCode": 13}  # fmt: skip
         self.call("Input.dispatchKeyEvent", type="keyDown", text="\r", **keys)
         self.call("Input.dispatchKeyEvent", type="keyUp", **keys)
+
+
+@contextmanager
+def live_server(app: Any, *, start_timeout_s: float = 30.0) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port in a thread, for a real browser."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the service did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -5,17 +5,13 @@ form also works without JavaScript. Screenshots go to artifacts/reports/ for a p
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import headless_chrome
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from headless_chrome import Chromium, find_chromium
+from headless_chrome import Chromium, find_chromium, live_server
 from reporting import settings
 
 from basuracero.api.report_intake import RateLimit
@@ -31,37 +27,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The service on a free local port, in a thread."""
     app = create_app(settings(tmp_path_factory.mktemp("page")))
     app.state.report_limit = RateLimit(limit=100)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as url:
+        yield url
 
 
-class LocalChromium(Chromium):
-    """The maps' helper allowed to reach this machine's own server: it sends loopback through
-    its dead proxy too (``<-loopback>``), which keeps file pages offline; without that rule
-    loopback goes direct and everything else still hits the dead proxy (no internet)."""
-
-    def __enter__(self) -> LocalChromium:
-        real = headless_chrome.subprocess.Popen
-
-        def popen(args: list[str], **kwargs: object) -> object:
-            return real([a for a in args if a != "--proxy-bypass-list=<-loopback>"], **kwargs)
-
-        headless_chrome.subprocess.Popen = popen  # type: ignore[assignment]
-        try:
-            super().__enter__()
-        finally:
-            headless_chrome.subprocess.Popen = real  # type: ignore[misc]
-        return self
 
 
 def wait_for(browser: Chromium, expression: str, timeout: float = 20) -> object:
@@ -93,7 +62,7 @@ def test_pin_submit_and_see_the_ticket(
 ) -> None:
     assert CHROMIUM is not None
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with LocalChromium(CHROMIUM, width, height) as browser:
+    with Chromium(CHROMIUM, width, height, local_server=True) as browser:
         browser.viewport(width, height, mobile)
         browser.call("Page.navigate", url=f"{server}/reportar")
         wait_for(browser, f"{STREETS} > 50")  # the area's streets drawn, from our own server
