@@ -12,19 +12,24 @@ against the plan. One rule, the same as README's "Progress against the plan":
   other street (a corner's cross street, a parallel one) is that near. Between two consecutive
   fixes within NEAR_M of the line (one fix thrown up to 2 NEAR_M off between them is noise) the
   truck drove the stretch between them when a run of such fixes holds SEEN_INSIDE (2) fixes
-  inside, or one fix at least DEEP_M (30 m) from any other street, and there was no time to
-  leave by one end, go round the block and come back by the other. A block too short to hold a
-  fix inside it is served when consecutive fixes went from one of its sides to the other (from
-  its corner, or from a street meeting it at that end only, to the other corner or a street
-  meeting the other end only) through fixes near it, or the matched path ran straight through
-  it between fixes at its ends, with no time between two fixes to go round it. Such a run holds
-  only if it still holds without any one of its fixes between its ends, bar one DEEP_M from any
-  other street (one fix thrown towards the street from a truck going round would fake it), and
-  a fix counts at a corner only when farther than DEEP_M from the other corner. Evidence that
-  only such a fix links still counts as what the fixes may have shown when judging missed.
+  inside, or one fix at least DEEP_M (30 m) from any other street, or fixes that together
+  weigh 1000 to 1 (RUN_ODDS) that they are the truck on this street rather than on the
+  nearest other one (each fix, for Gaussian noise of SIGMA_M, 10 m: (d_other² - d_line²) /
+  2σ², at most that of a fix on the line DEEP_M from any other street), and there was no
+  time to leave by one end, go round the block and come back by the other. The same weight
+  tells a street from a parallel one within DEEP_M, which no single fix can.
+  A block too short to hold a fix inside it is served when consecutive fixes went from one
+  of its sides to the other (from its corner, or from a street meeting it at that end only, to
+  the other corner or a street meeting the other end only) through fixes near it, or the
+  matched path ran straight through it between fixes at its ends, with no time between two
+  fixes to go round it. Such a run holds only if it still holds without any one of its fixes
+  between its ends, bar one DEEP_M from any other street or weighing as much (BRIDGE_WEIGHT;
+  one fix thrown towards the street from a truck going round would fake it), and a fix counts
+  at a corner only when farther than DEEP_M from the other corner. Evidence that only such a
+  fix links still counts as what the fixes may have shown when judging missed.
   The matched path also counts around a fix deep inside. A street whose way round stays within
   DEEP_M of it (a parallel street that near, joined at both corners) is served only by fixes
-  inside it. Seen only at its corners, a street is not served.
+  inside it or a run of RUN_ODDS. Seen only at its corners, a street is not served.
   A point stop is served by two fixes within NEAR_M of it, one within NEAR_M / 2, or a matched
   pass held by fixes either side as above.
 * **missed** once the truck is past the job (SKIP_AHEAD jobs served beyond it in planned order,
@@ -35,7 +40,9 @@ against the plan. One rule, the same as README's "Progress against the plan":
   passed it; turning round costs U_TURN_S) and got to the next fix. A device that reported and
   fell silent before the truck was due at a job leaves it missed, the silence as its reason.
   A fix within DEEP_M of the street may be the truck on it; a fix farther is not (a 3-sigma
-  throw), so the truck reached the street from it only through an end.
+  throw), so the truck reached the street from it only through an end, unless it lies between
+  two fixes on the street and within THROWN_M (40 m) of it: one such throw in a few hundred
+  fixes is the noise of a day, not the truck elsewhere.
 * **unknown**, with a ``reason``, when the fixes cannot tell: such a gap ("sin datos GPS entre
   ..."), fixes on the street yet too few to call it driven, a street beside it within DEEP_M
   driven along ("una calle paralela ..."), a device switched on after the
@@ -80,6 +87,13 @@ ROUTE_GRACE_S = 60 * 60  # after the planned return, the day is over for that ro
 START_GRACE_S = 5 * 60  # a first fix later than this after the planned departure: a late device
 DEEP_M = 1.5 * NEAR_M  # a fix this far from any other street is the truck on this one, for
 # the matched path to be taken along it (a corner's fix thrown that far is a 3-sigma event)
+SIGMA_M = 10.0  # the GPS noise (standard deviation) the rule is made for
+FIX_WEIGHT_MAX = 4.5  # log-odds of one fix at most: a fix on the line DEEP_M from any other street
+BRIDGE_WEIGHT = (DEEP_M**2 - NEAR_M**2) / (2 * SIGMA_M**2)  # a fix that alone links a run:
+# as sure as the least a fix DEEP_M from every other street and NEAR_M from this one weighs
+RUN_ODDS = float(np.log(1000.0))  # log-odds for a run of fixes to be the truck on the street
+THROWN_M = 2 * NEAR_M  # a fix between two on a street may be thrown this far off it (4 sigma: one
+# in a few hundred fixes strays past DEEP_M, and a day has thousands)
 SEEN_INSIDE = 2  # fixes inside a street not seen driven enough: it cannot be called missed
 NO_SIGNAL = "sin señal GPS"
 STATUSES = ("served", "missed", "pending", "unknown")
@@ -374,9 +388,10 @@ def _evidence(
     if place.twin < 0:  # one way: only runs of fixes going its way (not the other carriageway)
         linked = linked & _going_its_way(along, linked)
     deep = inside & _inside(track.xy[index], along, place, DEEP_M)
-    counted = _runs_seen_inside(inside, deep, linked)
+    weighed = _runs_weighed(_weights(track.xy[index], place), linked)
+    counted = _runs_seen_inside(inside, deep, linked) | weighed
     if _way_round_near(place):  # links only
-        counted = linked & (deep[:-1] | deep[1:])
+        counted = linked & (deep[:-1] | deep[1:]) | weighed
     spans = [
         (float(stamps[k + 1]), *sorted((float(along[k]), float(along[k + 1]))))
         for k in np.flatnonzero(counted)
@@ -412,13 +427,40 @@ def _runs_seen_inside(
     inside: NDArray[np.bool_], deep: NDArray[np.bool_], linked: NDArray[np.bool_]
 ) -> NDArray[np.bool_]:
     """Per link, whether it counts: its run of linked fixes has SEEN_INSIDE fixes inside the
-    street (then the whole run is the truck on it: from inside, it can only leave through an
-    end), or the link has a fix deep inside it at either end. One fix merely inside may be a
-    truck on the next street thrown by noise."""
+    street or one deep inside it (then the whole run is the truck on it: from inside, it can
+    only leave through an end), or the link has a fix deep inside it at either end. One fix
+    merely inside may be a truck on the next street thrown by noise."""
     cuts = [0, *(np.flatnonzero(~linked) + 1).tolist(), len(inside)]
     counted = deep[:-1] | deep[1:]
     for lo, hi in itertools.pairwise(cuts):
-        if inside[lo:hi].sum() >= SEEN_INSIDE:
+        if inside[lo:hi].sum() >= SEEN_INSIDE or deep[lo:hi].any():
+            counted[lo : hi - 1] = True
+    return counted & linked
+
+
+def _weights(xy: NDArray[np.float64], place: StopPlace) -> NDArray[np.float64]:
+    """Per fix, the log-odds that it is the truck on this street rather than on the nearest
+    other one, for Gaussian noise of SIGMA_M (the worst the rule is made for), at most
+    FIX_WEIGHT_MAX (one fix thrown far from every street must not decide alone)."""
+    assert place.line is not None
+    points = shapely.points(xy)
+    to_line = shapely.distance(points, place.line)
+    if place.others is None or place.others.is_empty:
+        return np.zeros(len(xy))
+    to_other = np.minimum(shapely.distance(points, place.others), 2 * DEEP_M)
+    weight = (to_other**2 - to_line**2) / (2 * SIGMA_M**2)
+    return np.minimum(weight, FIX_WEIGHT_MAX)
+
+
+def _runs_weighed(weights: NDArray[np.float64], linked: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per link, whether its run of linked fixes weighs RUN_ODDS or more (``_weights``) that it
+    is the truck on this street: a street with another one near it along (a parallel street
+    within DEEP_M, fixes thrown by 10 m noise) is told from it by many fixes together, not by
+    any one."""
+    cuts = [0, *(np.flatnonzero(~linked) + 1).tolist(), len(weights)]
+    counted = np.zeros(len(linked), dtype=bool)
+    for lo, hi in itertools.pairwise(cuts):
+        if hi - lo >= 2 and weights[lo:hi].sum() >= RUN_ODDS:
             counted[lo : hi - 1] = True
     return counted & linked
 
@@ -523,7 +565,8 @@ def _anchored(
         way_round_s = _round_s(place) - (max(to_entry, NEAR_M) + max(to_leave, NEAR_M)) / V_TOP_MPS
         steps = np.diff(track.t[first : last + 1])
         bridged = track.t[first + 2 : last + 1] - track.t[first : last - 1]
-        robust = np.all(bridged < way_round_s) or not strict
+        held = _weights(track.xy[first + 1 : last], place) >= BRIDGE_WEIGHT
+        robust = np.all((bridged < way_round_s) | held) or not strict
         if plain and np.all(steps < way_round_s) and robust:
             spans.append((float(end_t), lo, hi))
     return spans
@@ -619,7 +662,7 @@ def _corner_runs(
     if strict:  # a fix that alone links its run (one thrown towards the street from a truck
         # going round would do it), unless DEEP_M from every other street: 3 sigma
         along = shapely.line_locate_point(place.line, shapely.points(xy))
-        deep = _inside(xy, along, place, DEEP_M)
+        deep = _inside(xy, along, place, DEEP_M) | (_weights(xy, place) >= BRIDGE_WEIGHT)
         outer_m = np.minimum(along[2:], along[:-2]) + length - np.maximum(along[2:], along[:-2])
         bridge_s = longest_s + outer_m / V_TOP_MPS  # from fix to fix, round the block
         breaks[1:] |= (stamps[2:] - stamps[:-2] >= bridge_s) & ~deep[1:-1]
@@ -655,7 +698,7 @@ def _through_runs(
     if found is None:
         return [], []
     inside, to_corner = found
-    on_line = shapely.distance(shapely.points(track.xy[wide]), line) <= NEAR_M
+    on_line = shapely.distance(shapely.points(track.xy[wide]), line) <= DEEP_M
     for side in (0, 1):  # at that corner, nearer it than the other by NEAR_M: on that side
         plain = np.hypot(*(track.xy[wide] - shapely.get_coordinates(line)[-side]).T)
         other = to_corner[1 - side]
@@ -665,7 +708,10 @@ def _through_runs(
     steps = np.diff(track.t[wide])
     longest_s = _round_s(place) - 2 * NEAR_M / V_TOP_MPS
     along = shapely.line_locate_point(line, shapely.points(track.xy[wide]))
-    deep = on_line & _inside(track.xy[wide], along, place, DEEP_M)
+    deep = on_line & (
+        _inside(track.xy[wide], along, place, DEEP_M)
+        | (_weights(track.xy[wide], place) >= BRIDGE_WEIGHT)
+    )
     both: tuple[list[tuple[float, float, float]], ...] = ([], [])
     ways = [(0, 1)] if place.twin < 0 else [(0, 1), (1, 0)]
     for (entry, leave), strict in itertools.product(ways, (True, False)):
@@ -794,13 +840,13 @@ def hidden_gap(
 
 def _windows(track: Track, place: StopPlace) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Pairs of fixes between which the truck may have gone unseen: consecutive ones, and two
-    fixes within NEAR_M of a street either side of one or two that strayed less than DEEP_M
+    fixes within NEAR_M of a street either side of one or two that strayed less than THROWN_M
     (the truck on it, those fixes thrown off by noise), all beside its clear stretch."""
     n = len(track.t)
     first, last = np.arange(n - 1), np.arange(1, n)
     if not place.whole_street or place.line is None or n < 3:
         return first, last
-    wide = track.near(place.line, DEEP_M)
+    wide = track.near(place.line, THROWN_M)
     points = shapely.points(track.xy[wide])
     along = shapely.line_locate_point(place.line, points)
     low, high = _clear_stretch(place)

@@ -226,6 +226,31 @@ def test_a_parallel_street_within_noise_does_not_serve_the_block() -> None:
     assert status == "unknown" and reason is not None and "calle paralela" in reason
 
 
+# An 82 m block with a parallel street 25 m north joined to it at both corners: its way round
+# stays within GPS noise of it.
+NEAR_BLOCK = LineString([(0, 0), (82, 0)])
+NEAR_STREETS = [LineString([(0, 25), (82, 25)])] + [
+    LineString([(x, y0), (x, y1)]) for x in (0, 82) for y0, y1 in ((0, 25), (0, -80))
+]
+NEAR_PLACE = street(NEAR_BLOCK, NEAR_STREETS, bypass_m=132.0, bypass_s=16.0)
+
+
+def test_a_block_beside_a_parallel_street_is_told_from_it_by_its_fixes_together() -> None:
+    """No single fix can be sure to be on the block rather than on the street 25 m away, yet
+    fixes every 5 s at the crew's pace along the block, 8 m noise, mostly weigh more than 1000
+    to 1 that it was the block (the rest stay unknown); the same drives along the parallel
+    street never serve it."""
+    on_block = [(-60, 0), (0, 0), (82, 0), (82, -80)]
+    on_parallel = [(-60, 25), (0, 25), (82, 25), (82, 105)]
+    said = {"block": [], "parallel": []}
+    for seed in range(30):
+        for name, path in (("block", on_block), ("parallel", on_parallel)):
+            fixes, times = drive(path, [6.0, 1.7, 6.0], every_s=5, noise_m=8.0, seed=seed)
+            said[name].append(status_of(NEAR_PLACE, fixes, times)[0])
+    assert said["block"].count("served") >= 24 and "missed" not in said["block"]
+    assert "served" not in said["parallel"]
+
+
 def test_a_route_without_pings_is_unknown_once_due_and_pending_before() -> None:
     route = one_job_route("P1", "stop")
     places = {"P1": StopPlace(edge=0, offset_m=10.0, length_m=20.0, xy=(0.0, 0.0))}
