@@ -840,8 +840,9 @@ def hidden_gap(
 
 def _windows(track: Track, place: StopPlace) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Pairs of fixes between which the truck may have gone unseen: consecutive ones, and two
-    fixes within NEAR_M of a street either side of one or two that strayed less than THROWN_M
-    (the truck on it, those fixes thrown off by noise), all beside its clear stretch."""
+    fixes within NEAR_M of a street either side of one that strayed less than THROWN_M, or of
+    two that strayed less than DEEP_M (the truck on it, those fixes thrown off by noise), all
+    beside its clear stretch."""
     n = len(track.t)
     first, last = np.arange(n - 1), np.arange(1, n)
     if not place.whole_street or place.line is None or n < 3:
@@ -851,15 +852,17 @@ def _windows(track: Track, place: StopPlace) -> tuple[NDArray[np.int64], NDArray
     along = shapely.line_locate_point(place.line, points)
     low, high = _clear_stretch(place)
     by = (along >= low - NEAR_M) & (along <= high + NEAR_M) if _has_clear(place) else True
-    beside = np.zeros(n, dtype=bool)
+    beside = {THROWN_M: np.zeros(n, dtype=bool), DEEP_M: np.zeros(n, dtype=bool)}
     close = np.zeros(n, dtype=bool)
-    beside[wide[by]] = True
-    close[wide[shapely.distance(points, place.line) <= NEAR_M]] = True
+    off = shapely.distance(points, place.line)
+    beside[THROWN_M][wide[by]] = True
+    beside[DEEP_M][wide[by & (off <= DEEP_M)]] = True
+    close[wide[off <= NEAR_M]] = True
     firsts, lasts = [first], [last]
-    for span in (2, 3):  # one or two fixes thrown off between two on the street
+    for span, stray in ((2, THROWN_M), (3, DEEP_M)):  # fixes thrown between two on the street
         if n <= span:
             break
-        between = np.all([beside[k : n - span + k] for k in range(1, span)], axis=0)
+        between = np.all([beside[stray][k : n - span + k] for k in range(1, span)], axis=0)
         thrown = ~np.all([close[k : n - span + k] for k in range(1, span)], axis=0)
         start = np.flatnonzero(close[: n - span] & between & thrown & close[span:])
         firsts.append(start)

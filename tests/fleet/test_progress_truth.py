@@ -129,6 +129,18 @@ def test_a_skipped_block_is_missed_and_a_driven_one_served(every_s: float) -> No
     assert status_of(BLOCK_PLACE, fixes, times)[0] == "served"
 
 
+def test_one_fix_thrown_35_m_off_a_driven_block_does_not_make_it_missed() -> None:
+    """A fix every 10 s along the block at the crew's pace, one of them thrown 35 m off its
+    middle (with 10 m noise one fix in a few hundred strays that far): however little the
+    others show, the block is not missed."""
+    along = [(-100, 0), (0, 0), (80, 0), (180, 0)]
+    fixes, times = drive(along, [6.0, 1.7, 6.0], every_s=10, noise_m=0.5, seed=4)
+    middle = int(np.argmin(np.hypot(fixes[:, 0] - 40, fixes[:, 1])))
+    # one fix inside the block, the next thrown 35 m off its middle, the next near a corner
+    fixes[middle - 1 : middle + 2] = [(22.0, 14.0), (39.0, 35.0), (65.0, -5.0)]
+    assert status_of(BLOCK_PLACE, fixes, times)[0] != "missed"
+
+
 def test_seen_only_at_its_corner_a_block_is_not_served() -> None:
     """A truck crossing the block's end, however often, has not driven it."""
     crossing = [(0, -100), (0, 100), (0, -100), (0, 100)]
