@@ -20,7 +20,8 @@ from fastapi.responses import HTMLResponse
 
 from basuracero.api.errors import ApiError
 from basuracero.api.ids import RowId
-from basuracero.api.progress import Computed, computed, streets_for
+from basuracero.api.progress import Computed, computed, read_processes, streets_for
+from basuracero.api.progress_worker import build_in_worker
 from basuracero.api.read_cache import read_cache
 from basuracero.errors import InputError
 from basuracero.fleet.job_store import FAILED
@@ -99,13 +100,25 @@ def coverage(
     found = computed(request, plan_id, at)
     area = found.context["area"]
     carried = carried_over(request, plan_id, area.id)
-    key = ("coverage", found.key, lang, tuple(sorted(carried.items())))
-    page = read_cache(request).get(key, lambda: coverage_page(found, words, carried).encode())
+    key = ("coverage", found.key, words.code, tuple(sorted(carried.items())))
+    processes = read_processes(request)
+    page = read_cache(request).get(
+        key,
+        lambda: build_in_worker(coverage_bytes, found, words.code, carried, processes=processes),
+    )
     return HTMLResponse(page)
 
 
+def coverage_bytes(found: Computed, lang: str, carried: Mapping[str, date]) -> bytes:
+    """The page as sent, built in the worker process beside progress JSON and missed.csv: a
+    district's page is a tenth of a second to half a second of Python (its day view the first
+    time), which in a thread of the server would hold the interpreter the pings need. The day
+    view stays in that process's ``_days``, so the server never loads the streets for it."""
+    return coverage_page(found, get_lang(lang), carried).encode()
+
+
 def coverage_page(found: Computed, words: Lang, carried: Mapping[str, date]) -> str:
-    """The page for one progress result, language and carry-over: built once in the read pool."""
+    """The page for one progress result, language and carry-over: built once per result."""
     context, reports = found.context, found.reports
     area = context["area"]
     plan_id = context["plan"]["id"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import multiprocessing
 import os
@@ -354,20 +355,23 @@ async def hammer_load(base: str, paths: list[str], clients: int, seconds: float)
     stop = time.perf_counter() + seconds
     statuses: Counter[str] = Counter()
     served: list[float] = []
+    reads: list[tuple[float, str, str, float]] = []  # wall-clock start, path, status, seconds
 
     async def reader(i: int, http: httpx.AsyncClient) -> None:
         headers = {"X-Forwarded-For": f"10.20.{i // 250}.{i % 250 + 1}"}
         for path in itertools.cycle(paths[i % len(paths) :] + paths[: i % len(paths)]):
             if time.perf_counter() >= stop:
                 return
-            began = time.perf_counter()
+            began, wall = time.perf_counter(), time.time()
             try:
                 r = await http.get(path, headers=headers)
                 status = str(r.status_code)
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
+            took = time.perf_counter() - began
+            reads.append((wall, path, status, took))
             if status == "200":
-                served.append(time.perf_counter() - began)
+                served.append(took)
             statuses[status] += 1
             if status == "429":
                 await asyncio.sleep(float(r.headers.get("retry-after", "1")))
@@ -375,11 +379,27 @@ async def hammer_load(base: str, paths: list[str], clients: int, seconds: float)
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
         await asyncio.gather(*(reader(i, http) for i in range(clients)))
-    return {"statuses": dict(statuses), "served": served}
+    return {"statuses": dict(statuses), "served": served, "reads": reads}
 
 
-def _hammer_process(base: str, paths: list[str], clients: int, seconds: float, out: Any) -> None:
+def _hammer_process(
+    base: str, paths: list[str], clients: int, seconds: float, out: Any, ready: Any, go: Any
+) -> None:
+    """The readers, in a process of their own: it starts Python and imports this module (a
+    second or two of CPU on a 2-core machine) before the trucks are measured, then waits."""
+    quiet_heap()
+    ready.set()
+    go.wait()
     out.put(asyncio.run(hammer_load(base, paths, clients, seconds)))
+
+
+def quiet_heap() -> None:
+    """Collect, then freeze what the load generator holds (the planned day, its modules), so
+    that a full garbage collection of its own heap (150-460 ms here on a busy 2-core machine)
+    does not stop its clock in the middle of a measured ping and count as the server's
+    latency."""
+    gc.collect()
+    gc.freeze()
 
 
 def run_hammer(label: str, db_url: str, args: argparse.Namespace) -> None:
@@ -396,6 +416,7 @@ def run_hammer(label: str, db_url: str, args: argparse.Namespace) -> None:
                 began = time.perf_counter()
                 status = http.get(path, headers={"X-Forwarded-For": "10.9.9.9"}).status_code
                 print(f"  first read {path}: {status} in {time.perf_counter() - began:.2f} s")
+        quiet_heap()
         alone = min(args.seconds, 15.0)  # the trucks without readers, on this machine now
         _, err0, lat0 = asyncio.run(osmand_load(base, devices, alone, 1.0, 0, where=where))
         print(
@@ -405,11 +426,15 @@ def run_hammer(label: str, db_url: str, args: argparse.Namespace) -> None:
         )
         timeline: list[tuple[float, float]] = []
         context = multiprocessing.get_context("spawn")
-        out = context.Queue()
+        out, ready, go = context.Queue(), context.Event(), context.Event()
         readers = context.Process(
-            target=_hammer_process, args=(base, paths, args.hammer, args.seconds, out)
+            target=_hammer_process,
+            args=(base, paths, args.hammer, args.seconds, out, ready, go),
         )
         readers.start()
+        if not ready.wait(timeout=120):
+            raise SystemExit("the readers' process did not start")
+        go.set()
         ok, err, lat = asyncio.run(
             osmand_load(base, devices, args.seconds, 1.0, 0, where=where, timeline=timeline)
         )
@@ -434,6 +459,8 @@ def run_hammer(label: str, db_url: str, args: argparse.Namespace) -> None:
         + ", ".join(f"{ms(part, 99):.0f}" for part in slices if part)
         + " ms"
     )
+    if args.timeline:
+        write_timeline(Path(f"{args.timeline}.{label}.csv"), timeline, hammered["reads"])
     statuses = hammered["statuses"]
     served = hammered["served"]
     others = {k: v for k, v in statuses.items() if k not in ("200", "429")}
@@ -446,6 +473,21 @@ def run_hammer(label: str, db_url: str, args: argparse.Namespace) -> None:
     )
 
 
+def write_timeline(
+    path: Path, pings: list[tuple[float, float]], reads: list[tuple[float, str, str, float]]
+) -> None:
+    """Every ping and public read of the hammer phase, by wall-clock time (CSV): which moments
+    the slow pings share with the readers (a burst, a new minute) is what to look at."""
+    shift = time.time() - time.perf_counter()  # the pings were stamped with perf_counter
+    rows = [(began + shift, "ping", "", "200", took) for began, took in pings]
+    rows += [(wall, "read", what, status, took) for wall, what, status, took in reads]
+    with path.open("w", encoding="utf-8") as out:
+        out.write("time,kind,path,status,ms\n")
+        for wall, kind, what, status, took in sorted(rows):
+            out.write(f"{wall:.3f},{kind},{what},{status},{took * 1000:.1f}\n")
+    print(f"  timeline: {path}")
+
+
 def ms(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000, q)) if values else float("nan")
 
@@ -454,6 +496,7 @@ def run(label: str, db_url: str, args: argparse.Namespace) -> None:
     process, base = start(db_url, args.workers)
     try:
         devices = asyncio.run(make_devices(base, args.trucks))
+        quiet_heap()
         batch_clients = devices[: args.batch_clients]
         accepted, lat = asyncio.run(batch_load(base, batch_clients, args.seconds, args.batch))
         print(
@@ -514,6 +557,11 @@ def main() -> None:
         help="instead: N readers loop on every public read while the trucks ping at 1 Hz",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="only the --postgres run")
+    parser.add_argument(
+        "--timeline",
+        metavar="PREFIX",
+        help="with --hammer: write every ping and read of the hammer phase to PREFIX.<db>.csv",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; server workers: {args.workers}")
     bench = run_hammer if args.hammer else run

@@ -135,7 +135,8 @@ def test_stored_plan_serves_the_planned_streets(door_to_door: DayPlan) -> None:
 def test_a_second_request_reuses_the_day_view(
     client: TestClient, door_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The day view is built once per plan; only the GPS overlay is computed per request."""
+    """The day view is built once per plan; only the GPS overlay is computed per request.
+    Counted in the server itself (no worker process), where the builds can be watched."""
     coverage._days.clear()
     builds: list[int] = []
     build = coverage.day_from_document
@@ -145,8 +146,10 @@ def test_a_second_request_reuses_the_day_view(
         return build(*args, **kwargs)
 
     monkeypatch.setattr(coverage, "day_from_document", counted)
-    first = client.get(f"/coverage/{door_id}")
-    again = client.get(f"/coverage/{door_id}", params={"lang": "en", "at": "2026-09-24T20:00Z"})
+    database = client.app.state.settings.database_url
+    with TestClient(create_app(make_settings(database, public_read_processes=0))) as here:
+        first = here.get(f"/coverage/{door_id}")
+        again = here.get(f"/coverage/{door_id}", params={"lang": "en", "at": "2026-09-24T20:00Z"})
     assert first.status_code == again.status_code == 200
     assert len(builds) == 1
 

@@ -7,6 +7,7 @@ Retry-After while another address is served, and a truck's ping is never refused
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from fastapi import APIRouter, Depends, Request
 from fastapi.testclient import TestClient
 
+from basuracero.api import coverage as coverage_api
 from basuracero.api import progress as progress_api
 from basuracero.api.public_limits import PAGE, Rule, rate_limited
 from basuracero.api.read_cache import ReadCache
@@ -65,7 +67,7 @@ def computations(client: TestClient) -> int:
 
 
 def inside_one_minute() -> None:
-    """"Now" is read to the minute, and a new minute is a new moment computed afresh: start
+    """ "Now" is read to the minute, and a new minute is a new moment computed afresh: start
     reads that must share a result well inside one minute of the clock."""
     second = datetime.now(UTC).second
     if second > 40:
@@ -121,6 +123,37 @@ def test_without_worker_processes_the_server_computes_the_same(store: Store) -> 
     with app_client(store) as client:
         assert client.get(url, params={"at": LATER.isoformat()}).json() == here
         assert computations(client) == 1
+
+
+def test_the_coverage_page_is_built_in_the_worker_process(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page of a district is Python seconds the pings must not wait for: with a worker
+    process the server never builds it, and serves the same page it would have built."""
+    at = {"at": LATER.isoformat()}
+    with app_client(store, public_read_processes=0) as client:
+        plan_id, token = stored_plan(client)
+        send(client, token, SHIFT + timedelta(minutes=5))
+        here = {lang: client.get(f"/coverage/{plan_id}", params={**at, "lang": lang})
+                for lang in ("es", "en")}  # fmt: skip
+
+    def not_here(*_args: Any, **_kwargs: Any) -> str:
+        raise AssertionError("the coverage page was built in the server process")
+
+    monkeypatch.setattr(coverage_api, "coverage_page", not_here)
+    with app_client(store) as client:
+        for lang, page in here.items():
+            there = client.get(f"/coverage/{plan_id}", params={**at, "lang": lang})
+            assert page.status_code == there.status_code == 200
+            assert same_page(there.text, page.text)
+        assert client.get(f"/coverage/{plan_id}", params={"lang": "fr"}).status_code == 422
+        assert client.get("/coverage/999999", params=at).status_code == 404
+
+
+def same_page(one: str, other: str) -> bool:
+    """Equal but for the map's element ids, which are random on every build."""
+    ids = re.compile(r"_[0-9a-f]{32}")
+    return ids.sub("_id", one) == ids.sub("_id", other)
 
 
 def test_the_cache_waits_for_one_build_and_keeps_failures_out() -> None:
