@@ -139,6 +139,32 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def _plan_row(store: Store, plan_id: int) -> tuple[Any, tuple[Any, ...]] | None:
+    """A plan's row and assignments, from the last second's read unless assignments changed."""
+    now = time.monotonic()
+    kept = store.plan_rows.get(plan_id)
+    if kept is not None and now - kept[0] < PLAN_ROW_TTL_S and kept[1] == store.assignments_changed:
+        return kept[2], kept[3]
+    changed = store.assignments_changed
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(plans.c.id, plans.c.service_date, plans.c.name, plans.c.area).where(
+                plans.c.id == plan_id
+            )
+        ).first()
+        if row is None:
+            return None
+        assigned = tuple(
+            conn.execute(
+                select(assignments.c.route_id, assignments.c.device_id).where(
+                    assignments.c.plan_id == plan_id
+                )
+            ).all()
+        )
+    store.plan_rows[plan_id] = (now, changed, row, assigned)
+    return row, assigned
+
+
 def read_cache(request: Request) -> ReadCache:
     """The app's cache (made on first use when an app was built without one)."""
     state = request.app.state
@@ -188,23 +214,22 @@ def plain_json_bytes(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
+PLAN_ROW_TTL_S = 1.0  # how long a public read reuses a plan's row and assignments
+
+
 def stored_plan(store: Store, plan_id: int) -> dict[str, Any] | None:
     """``Store.plan`` without parsing plan.json on every read: the row's small columns and the
     assignments from the database (they change), the document from the store's memory (a stored
-    plan.json never changes)."""
-    with store.engine.connect() as conn:
-        row = conn.execute(
-            select(plans.c.id, plans.c.service_date, plans.c.name, plans.c.area).where(
-                plans.c.id == plan_id
-            )
-        ).first()
-        if row is None:
-            return None
-        assigned = conn.execute(
-            select(assignments.c.route_id, assignments.c.device_id).where(
-                assignments.c.plan_id == plan_id
-            )
-        ).all()
+    plan.json never changes).
+
+    The row and assignments are reused for PLAN_ROW_TTL_S (1 s), and at once re-read after an
+    assignment made in this process: a crowd of readers arriving together (each may take 20
+    reads at once) made hundreds of database round trips in a second, whose Python the pings
+    waited for. Another server worker's assignment shows here within that second."""
+    found = _plan_row(store, plan_id)
+    if found is None:
+        return None
+    row, assigned = found
     document = store.plan_document(plan_id)
     if document is None:
         return None

@@ -263,6 +263,10 @@ class Store:
         self._tokens: dict[str, tuple[Device, float]] = {}
         self._tokens_lock = threading.Lock()
         self._plans: dict[int, dict[str, Any]] = {}
+        self.assignments_changed = 0  # counts assign() calls: readers' cached rows go stale
+        # plan id -> (read at, assignments_changed then, row, assignments): kept a second by
+        # api.read_cache.stored_plan for the public reads
+        self.plan_rows: dict[int, tuple[float, int, Any, tuple[Any, ...]]] = {}
         self._plans_lock = threading.Lock()
         self._writer: GroupWriter[PingWrite] = GroupWriter(
             self._write_batch,
@@ -612,6 +616,7 @@ class Store:
                         for r, d in mapping.items()
                     ],
                 )
+        self.assignments_changed += 1
 
 
 _DEVICE_COLUMNS = (

@@ -293,3 +293,22 @@ def test_new_public_pages_opt_in_by_rule_or_dependency(store: Store) -> None:
             codes = [client.get(path).status_code for _ in range(3)]
             assert codes == [200, 200, 429], path
             assert refused(client.get(path))
+
+
+def test_a_new_assignment_is_read_at_once_though_rows_are_kept_a_second(
+    reader: TestClient,
+) -> None:
+    """Public reads keep a plan's row and assignments a second (a crowd arriving together
+    would make hundreds of database round trips); an assignment made meanwhile is read at
+    once, by the plan and by its progress."""
+    plan_id, _ = stored_plan(reader)
+    other, _ = new_device(reader)
+    before = reader.get(f"/api/v1/plans/{plan_id}").json()["assignments"]
+    changed = reader.put(
+        f"/api/v1/plans/{plan_id}/assignments", json={"R1": other}, headers=admin_headers()
+    )
+    assert changed.status_code == 200, changed.text
+    after = reader.get(f"/api/v1/plans/{plan_id}").json()["assignments"]
+    assert before != after == {"R1": other}
+    progress = reader.get(f"/api/v1/plans/{plan_id}/progress").json()
+    assert [route["device_id"] for route in progress["routes"]] == [other]
