@@ -6,9 +6,7 @@ skip with the reason otherwise. Each test session gets its own throw-away databa
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,37 +17,17 @@ from pydantic import SecretStr
 from basuracero.fleet.settings import Settings
 from basuracero.fleet.store import Store
 from basuracero.service import create_app
+from tests.scratch_postgres import scratch_database
 
 sys.path.insert(0, str(Path(__file__).parent))  # the tracks helper
 
 ADMIN = "admin-secret-for-tests-0123456789abcdef"
 
 
-def postgres_server_url() -> str | None:
-    return os.environ.get("BASURACERO_TEST_POSTGRES_URL")
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    base = postgres_server_url()
-    if not base:
-        pytest.skip("PostgreSQL not configured: set BASURACERO_TEST_POSTGRES_URL")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"basuracero_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the server is configured but unreachable: a real failure
-        pytest.fail(f"PostgreSQL at {make_url(base).render_as_string()} unusable: {exc}")
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("basuracero_test") as url:
+        yield url
 
 
 def make_settings(url: str, **overrides: object) -> Settings:

@@ -3,8 +3,6 @@ filters have their indexes."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,14 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from reporting import ADMIN_TOKEN
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 from test_abuse_privacy import photo_with_gps
 
 from basuracero.api.report_intake import RateLimit
 from basuracero.fleet.reports import ReportStore
 from basuracero.fleet.settings import Settings
 from basuracero.service import create_app
+from tests.scratch_postgres import scratch_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,19 +25,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'durable.db'}"
         return
-    base = os.environ.get("BASURACERO_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("PostgreSQL not configured: set BASURACERO_TEST_POSTGRES_URL")
-    name = f"basuracero_reports_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("basuracero_reports") as url:
+        yield url
 
 
 def test_a_report_is_committed_before_its_201(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from basuracero.fleet.store import Store
+from tests.scratch_postgres import scratch_database
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -23,22 +22,8 @@ from transparency_helpers import make_app  # noqa: E402
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    base = os.environ.get("BASURACERO_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("PostgreSQL not configured: set BASURACERO_TEST_POSTGRES_URL")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"basuracero_transp_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("basuracero_transp") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
