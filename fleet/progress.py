@@ -447,7 +447,7 @@ def _weights(xy: NDArray[np.float64], place: StopPlace) -> NDArray[np.float64]:
     to_line = shapely.distance(points, place.line)
     if place.others is None or place.others.is_empty:
         return np.zeros(len(xy))
-    to_other = np.minimum(shapely.distance(points, place.others), 2 * DEEP_M)
+    to_other = shapely.distance(points, place.others)
     weight = (to_other**2 - to_line**2) / (2 * SIGMA_M**2)
     return np.minimum(weight, FIX_WEIGHT_MAX)
 
