@@ -96,13 +96,15 @@ def stop_places(graph: StreetGraph, places: dict[str, Any]) -> dict[str, StopPla
 
 
 def stop_place(graph: StreetGraph, place: StopPlace) -> StopPlace:
-    """A stop with the line of the street it is on, its dead ends and its bypass: how a truck
-    could get to it between two fixes."""
+    """A stop with the line of the street it is on, its dead ends, its bypass and the streets
+    near it: how a truck could get to it between two fixes, and which fixes show it there."""
     dead = _graph_facts(graph)["dead"]
     ends = (int(graph.edge_u[place.edge]), int(graph.edge_v[place.edge]))
+    line = graph.edge_geometry[place.edge]
     return replace(
         place,
-        line=graph.edge_geometry[place.edge],
+        line=line,
+        others=_streets_not_passing(graph, place, line),
         dead_end=(ends[0] in dead, ends[1] in dead),
         **dict(zip(("bypass_m", "bypass_s"), bypass(graph, place.edge), strict=True)),
     )
@@ -146,6 +148,15 @@ def other_streets(graph: StreetGraph, edge: int, line: LineString) -> BaseGeomet
         found = [e for e in found if not _counter_carriageway(graph, edge, e)]
     geometries = [graph.edge_geometry[e] for e in found]
     return shapely.MultiLineString(geometries) if geometries else shapely.GeometryCollection()
+
+
+def _streets_not_passing(graph: StreetGraph, place: StopPlace, line: LineString) -> BaseGeometry:
+    """The other streets near a stop's street, less what of them passes within NEAR_M / 2 of
+    the stop: a truck there passed the stop; one farther on them did not."""
+    others = other_streets(graph, place.edge, line)
+    if place.xy is None or others.is_empty:
+        return others
+    return shapely.difference(others, shapely.Point(place.xy).buffer(NEAR_M / 2))
 
 
 def _counter_carriageway(graph: StreetGraph, edge: int, other: int) -> bool:

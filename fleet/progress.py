@@ -31,7 +31,12 @@ against the plan. One rule, the same as README's "Progress against the plan":
   DEEP_M of it (a parallel street that near, joined at both corners) is served only by fixes
   inside it or a run of RUN_ODDS. Seen only at its corners, a street is not served.
   A point stop is served by two fixes within NEAR_M of it, one within NEAR_M / 2, or a matched
-  pass held by fixes either side as above.
+  pass held by fixes either side as above; a fix counts only when nearer the stop than every
+  street near that does not pass it, a lone one only when farther than NEAR_M from them.
+  Fixes of a truck standing still (STOOD_S or more all within STOOD_M of where they centre: at
+  a stop, for a break) count as two fixes at their median for what was served
+  (``Track.standing_merged``): their scatter up and down a street is not the street driven.
+  What may have been served unseen is judged on every fix.
 * **missed** once the truck is past the job (SKIP_AHEAD jobs served beyond it in planned order,
   or the route's day is over) and the fixes rule out an unseen visit: in no gap between fixes
   could the truck have got from the first fix to the job (at V_TOP_MPS, 50 km/h, entering a
@@ -95,6 +100,8 @@ RUN_ODDS = float(np.log(1000.0))  # log-odds for a run of fixes to be the truck 
 THROWN_M = 2 * NEAR_M  # a fix between two on a street may be thrown this far off it (4 sigma: one
 # in a few hundred fixes strays past DEEP_M, and a day has thousands)
 SEEN_INSIDE = 2  # fixes inside a street not seen driven enough: it cannot be called missed
+STOOD_S = 90.0  # fixes this long all within STOOD_M of where they centre: the truck stood there
+STOOD_M = 3 * SIGMA_M  # (in and back out of a 45 m dead end at the crew's pace takes 75 s)
 NO_SIGNAL = "sin señal GPS"
 STATUSES = ("served", "missed", "pending", "unknown")
 
@@ -188,6 +195,25 @@ class Track:
         order = np.argsort(stamps, kind="stable")
         return cls(points[order], stamps[order])
 
+    def standing_merged(self) -> Track:
+        """The track with each stretch where the truck stood (``_standing``) as two fixes at
+        its median, at its first and last times. A truck standing minutes at a stop or for a
+        break scatters dozens of fixes up and down the street it stands on, GPS noise that
+        would read as that street driven."""
+        keep_xy, keep_t, k = [], [], 0
+        for start, end in _standing(self.xy, self.t):
+            keep_xy.append(self.xy[k:start])
+            keep_t.append(self.t[k:start])
+            middle = np.median(self.xy[start : end + 1], axis=0)
+            keep_xy.append(np.stack([middle, middle]))
+            keep_t.append(self.t[[start, end]])
+            k = end + 1
+        if k == 0:
+            return self
+        keep_xy.append(self.xy[k:])
+        keep_t.append(self.t[k:])
+        return Track(np.concatenate(keep_xy), np.concatenate(keep_t))
+
     def near(self, geometry: Any, distance: float) -> NDArray[np.int64]:
         """Indices, in time order, of the fixes within ``distance`` of ``geometry``."""
         if len(self.t) == 0:
@@ -195,6 +221,32 @@ class Track:
         if self._tree is None:
             self._tree = shapely.STRtree(shapely.points(self.xy))
         return np.sort(self._tree.query(geometry, predicate="dwithin", distance=distance))
+
+
+def _standing(xy: NDArray[np.float64], t: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """First and last index of each stretch of at least STOOD_S whose fixes all lie within
+    STOOD_M of their running mean, bar single fixes thrown farther (one in a hundred at that
+    noise), which the stretch takes in."""
+    found, start, n = [], 0, len(t)
+    while start < n - 2:
+        end, total, count = start, xy[start].copy(), 1
+        while end + 1 < n:
+            centre = total / count
+            step = next(
+                (j for j in (end + 1, end + 2) if j < n and np.hypot(*(xy[j] - centre)) <= STOOD_M),
+                None,
+            )
+            if step is None:
+                break
+            total += xy[end + 1 : step + 1].sum(axis=0)
+            count += step - end
+            end = step
+        if t[end] - t[start] >= STOOD_S:
+            found.append((start, end))
+            start = end + 1
+        else:
+            start += 1
+    return found
 
 
 @dataclass
@@ -320,13 +372,21 @@ def near(
 ) -> float | None:
     """Epoch seconds when raw fixes showed the truck at the stop, or None: a second fix within
     NEAR_M of it (a truck serving a stop stands there), or one within NEAR_M / 2 (a lone fix
-    20 m off may be a truck passing the next street, thrown by noise)."""
+    20 m off may be a truck passing the next street, thrown by noise). With the streets near
+    it known (``others``: those not passing within NEAR_M / 2 of it), a fix counts only when
+    nearer the stop than those streets, and a lone one only when farther than NEAR_M from
+    them: a truck going by on the next street 20 m off, or crossing the stop's street at a
+    corner 20 m away, throws fixes that near."""
     if place.xy is None or len(fixes_xy) == 0:
         return None
     gaps = np.hypot(fixes_xy[:, 0] - place.xy[0], fixes_xy[:, 1] - place.xy[1])
-    close = np.flatnonzero(gaps <= NEAR_M)
+    to_other = np.full(len(gaps), np.inf)
+    if place.others is not None and not place.others.is_empty:
+        to_other = shapely.distance(shapely.points(fixes_xy), place.others)
+    close = np.flatnonzero((gaps <= NEAR_M) & (gaps < to_other))
     found = [float(fix_times[close[1]])] if len(close) > 1 else []
-    found += [float(fix_times[k]) for k in close[gaps[close] <= NEAR_M / 2][:1]]
+    alone = close[(gaps[close] <= NEAR_M / 2) & (to_other[close] > NEAR_M)]
+    found += [float(fix_times[k]) for k in alone[:1]]
     return min(found) if found else None
 
 
@@ -992,6 +1052,7 @@ def route_progress(
     """Served, missed, unknown and pending jobs of one planned route, with ETAs for those to
     come (the rule is in this module's docstring)."""
     track = Track.of(fixes_xy, fix_times)
+    moving = track.standing_merged()  # what the truck was seen driving: not a standing scatter
     path = MatchedPath.of(traversals)
     visits = route.get("visits", [])
     planned = [
@@ -1008,9 +1069,11 @@ def route_progress(
     for stop_id, _ in planned:
         place = places.get(stop_id)
         if place is not None and place.whole_street:
-            moment, covered[stop_id] = street_verdict(track, path, place)
+            moment, covered[stop_id] = street_verdict(moving, path, place)
+            if moment is None and moving is not track:  # judged missed on all the fixes
+                covered[stop_id] = street_verdict(track, path, place)[1]
         else:
-            moment = None if place is None else served_time(track, path, place)
+            moment = None if place is None else served_time(moving, path, place)
         if moment is not None:
             served_at[stop_id] = datetime.fromtimestamp(moment, tz=UTC)
     finished = planned_end is not None and now > planned_end + timedelta(seconds=ROUTE_GRACE_S)

@@ -263,6 +263,58 @@ def test_a_block_beside_a_parallel_street_is_told_from_it_by_its_fixes_together(
     assert "served" not in said["parallel"]
 
 
+def timed_drive(legs: list[tuple[float, float, float]], every_s: float, noise_m: float,
+                seed: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Fixes every ``every_s`` along (x, y, seconds to get there) from 07:04: the truck stands
+    where a point repeats."""
+    xy = np.asarray([(x, y) for x, y, _ in legs], dtype=float)
+    clock = np.cumsum([seconds for _, _, seconds in legs])
+    times = np.arange(0.0, clock[-1], every_s)
+    fixes = np.column_stack([np.interp(times, clock, xy[:, 0]), np.interp(times, clock, xy[:, 1])])
+    fixes += np.random.default_rng(seed).normal(0.0, noise_m, fixes.shape)
+    return fixes, local_moment(DAY, START_S + 240, TZ).timestamp() + times
+
+
+def test_a_truck_standing_minutes_near_a_corner_has_not_driven_the_block() -> None:
+    """Into a 50 m block 7 m from its corner, four minutes standing there (a stop on it, a
+    break), back out: fixes every 5 s with 10 m noise scatter up and down the block, which read
+    as driving most of it on a third of the draws; it was never driven."""
+    block = LineString([(0, 0), (50, 0)])
+    place = street(block, [LineString([(x, -150), (x, 150)]) for x in (0, 50)], bypass_m=220.0)
+    legs = [(50, -150, 0), (50, 0, 25), (43, 0, 4), (43, 0, 240), (50, 0, 4), (50, 150, 25),
+            (50, 150, 1500)]  # fmt: skip
+    said = [status_of(place, *timed_drive(legs, 5, 10.0, seed))[0] for seed in range(20)]
+    assert "served" not in said
+
+
+def stop_status(place: StopPlace, fixes: np.ndarray, times: np.ndarray) -> str:
+    report = route_progress(one_job_route("P1", "stop"), DAY, {"P1": place}, [], NIGHT, 1,
+                            fixes, times, tz=TZ)  # fmt: skip
+    return report.stops[0].status
+
+
+# A stop in the middle of an 80 m block (y = 0), with a parallel street 22 m north and cross
+# streets at both corners.
+STOP_STREET = LineString([(0, 0), (80, 0)])
+STOP_PLACE = StopPlace(
+    edge=0, offset_m=40.0, length_m=80.0, twin=1, xy=(40.0, 0.0), line=STOP_STREET,
+    others=shapely.MultiLineString([((-100, 22), (200, 22)), ((0, -100), (0, 100)),
+                                    ((80, -100), (80, 100))]),
+)  # fmt: skip
+
+
+def test_a_stop_is_not_served_by_a_truck_on_the_next_street_20_m_off() -> None:
+    """Door to door along the parallel street 22 m away, fixes every 10 s with 8 m noise come
+    within 20 m of the stop; they are nearer that street than the stop, and do not serve it.
+    Standing at the stop two minutes does."""
+    beside = [(-100, 22, 0), (200, 22, 180), (200, 22, 1500)]
+    said = [stop_status(STOP_PLACE, *timed_drive(beside, 10, 8.0, seed)) for seed in range(20)]
+    assert "served" not in said
+    at_stop = [(-100, 0, 0), (40, 0, 25), (40, 0, 120), (200, 0, 25), (200, 0, 1500)]
+    said = [stop_status(STOP_PLACE, *timed_drive(at_stop, 10, 8.0, seed)) for seed in range(20)]
+    assert said.count("served") == 20
+
+
 def test_a_route_without_pings_is_unknown_once_due_and_pending_before() -> None:
     route = one_job_route("P1", "stop")
     places = {"P1": StopPlace(edge=0, offset_m=10.0, length_m=20.0, xy=(0.0, 0.0))}
