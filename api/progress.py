@@ -40,6 +40,7 @@ from basuracero.fleet.progress import (
     DEEP_M,
     NEAR_M,
     STATUSES,
+    THROWN_M,
     UNSERVED_COLUMNS,
     StopPlace,
     local_moment,
@@ -47,6 +48,7 @@ from basuracero.fleet.progress import (
     unserved_rows,
 )
 from basuracero.fleet.store import Store
+from basuracero.fleet.way_round import WayRound, way_round
 from basuracero.geodata.osm import load_streets
 from basuracero.geodata.sites import PointSet
 from basuracero.geodata.snap import SnappedPoints, snap_points
@@ -129,11 +131,20 @@ def street_place(graph: StreetGraph, place: StopPlace, entry: dict[str, Any]) ->
     return replace(
         street,
         line=line,
+        way_round=_way_round(graph, street.edge, line),
         dead_end=(ends[0] in dead, ends[1] in dead),
         **dict(zip(("bypass_m", "bypass_s"), bypass(graph, street.edge), strict=True)),
         others=others,
         clear=clear_stretch(line, others),
     )
+
+
+def _way_round(graph: StreetGraph, edge: int, line: LineString) -> WayRound:
+    """Where a truck going round the street could be near it: over the streets within
+    THROWN_M + DEEP_M of its line (a fix thrown THROWN_M from such a truck, within DEEP_M of
+    the street)."""
+    near = _graph_facts(graph)["tree"].query(line, predicate="dwithin", distance=THROWN_M + DEEP_M)
+    return way_round(graph, edge, near)
 
 
 def other_streets(graph: StreetGraph, edge: int, line: LineString) -> BaseGeometry:

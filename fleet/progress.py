@@ -75,6 +75,7 @@ from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
 from basuracero.fleet.matching import Traversal
+from basuracero.fleet.way_round import WayRound
 
 PASS_TOLERANCE_M = 25.0  # GPS and matching error along the street, for a stop's matched pass
 NEAR_M = 20.0  # a raw fix this close to a stop is the truck there (trucks turn round inside a
@@ -130,6 +131,7 @@ class StopPlace:
     bypass_s: float = 0.0  # the same way round in seconds at the streets' speeds (0: unknown)
     others: BaseGeometry | None = field(default=None, compare=False)  # streets near its line
     clear: tuple[float, float] | None = None  # from-to metres along it with no other street near
+    way_round: WayRound | None = field(default=None, compare=False)  # where going round passes
 
 
 @dataclass
@@ -513,15 +515,20 @@ def _weights(xy: NDArray[np.float64], place: StopPlace) -> NDArray[np.float64]:
 
 
 def _runs_weighed(weights: NDArray[np.float64], linked: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Per link, whether its run of linked fixes weighs RUN_ODDS or more (``_weights``) that it
-    is the truck on this street: a street with another one near it along (a parallel street
-    within DEEP_M, fixes thrown by 10 m noise) is told from it by many fixes together, not by
-    any one."""
+    """Per link, whether it lies in a stretch of consecutive linked fixes that weighs RUN_ODDS
+    or more (``_weights``) that it is the truck on this street: a street with another one near
+    it along (a parallel street within DEEP_M, fixes thrown by 10 m noise) is told from it by
+    many fixes together, not by any one. A stretch, not the whole run: fixes on the cross
+    street the truck turned in from weigh against it and say nothing of the street itself."""
     cuts = [0, *(np.flatnonzero(~linked) + 1).tolist(), len(weights)]
     counted = np.zeros(len(linked), dtype=bool)
     for lo, hi in itertools.pairwise(cuts):
-        if hi - lo >= 2 and weights[lo:hi].sum() >= RUN_ODDS:
-            counted[lo : hi - 1] = True
+        if hi - lo < 2:
+            continue
+        prefix = np.concatenate([[0.0], np.cumsum(weights[lo:hi])])
+        lowest_before = np.minimum.accumulate(prefix)[:-2]  # per link k: min over i <= k
+        highest_after = np.maximum.accumulate(prefix[::-1])[::-1][2:]  # max over j >= k + 2
+        counted[lo : hi - 1] = highest_after - lowest_before >= RUN_ODDS
     return counted & linked
 
 
@@ -537,6 +544,33 @@ def _no_time_round(
     high = np.maximum(along[:-1], along[1:])
     way_round_s = (low + place.line.length - high) / V_TOP_MPS + _round_s(place)
     return np.diff(stamps) < way_round_s
+
+
+def _round_passes_near(
+    place: StopPlace,
+    xy: NDArray[np.float64],
+    stamps: NDArray[np.float64],
+    middle: NDArray[np.int64],
+    entry: int | None,
+) -> NDArray[np.bool_]:
+    """Per fix ``xy`` (at ``stamps[middle]``, between the fixes at ``middle`` - 1 and + 1),
+    whether it may be a truck going round the street from its ``entry`` end (either, if None)
+    thrown towards it: some point of the way round within THROWN_M of the fix, which the truck
+    could reach from that end since the fix before and leave for the other end by the fix after
+    (at the streets' speeds with SPEED_MARGIN to spare, DEEP_M of head start at each end).
+    Without the way round known, every fix may."""
+    way = place.way_round
+    if way is None or len(middle) == 0:
+        return np.ones(len(middle), dtype=bool)
+    before = stamps[middle] - stamps[middle - 1] + DEEP_M / V_TOP_MPS
+    after = stamps[middle + 1] - stamps[middle] + DEEP_M / V_TOP_MPS
+    close = np.hypot(*(xy[:, None, :] - way.xy[None, :, :]).transpose(2, 0, 1)) <= THROWN_M
+    found = np.zeros(len(middle), dtype=bool)
+    for start in (0, 1) if entry is None else (entry,):
+        reach = way.from_end[start][None, :] / SPEED_MARGIN <= before[:, None]
+        leave = way.to_end[1 - start][None, :] / SPEED_MARGIN <= after[:, None]
+        found |= np.any(close & reach & leave, axis=1)
+    return found
 
 
 def _way_round_near(place: StopPlace) -> bool:
@@ -625,7 +659,10 @@ def _anchored(
         way_round_s = _round_s(place) - (max(to_entry, NEAR_M) + max(to_leave, NEAR_M)) / V_TOP_MPS
         steps = np.diff(track.t[first : last + 1])
         bridged = track.t[first + 2 : last + 1] - track.t[first : last - 1]
-        held = _weights(track.xy[first + 1 : last], place) >= BRIDGE_WEIGHT
+        middle = np.arange(first + 1, last)
+        held = (_weights(track.xy[middle], place) >= BRIDGE_WEIGHT) | ~_round_passes_near(
+            place, track.xy[middle], track.t, middle, 0 if forward else 1
+        )
         robust = np.all((bridged < way_round_s) | held) or not strict
         if plain and np.all(steps < way_round_s) and robust:
             spans.append((float(end_t), lo, hi))
@@ -725,7 +762,10 @@ def _corner_runs(
         deep = _inside(xy, along, place, DEEP_M) | (_weights(xy, place) >= BRIDGE_WEIGHT)
         outer_m = np.minimum(along[2:], along[:-2]) + length - np.maximum(along[2:], along[:-2])
         bridge_s = longest_s + outer_m / V_TOP_MPS  # from fix to fix, round the block
-        breaks[1:] |= (stamps[2:] - stamps[:-2] >= bridge_s) & ~deep[1:-1]
+        thrown = (stamps[2:] - stamps[:-2] >= bridge_s) & ~deep[1:-1]
+        middle = np.flatnonzero(thrown) + 1
+        thrown[middle - 1] = _round_passes_near(place, xy[middle], stamps, middle, None)
+        breaks[1:] |= thrown
     cuts = [0, *(np.flatnonzero(breaks) + 1).tolist(), len(index)]
     spans = []
     for lo, hi in itertools.pairwise(cuts):
@@ -774,8 +814,13 @@ def _through_runs(
     )
     both: tuple[list[tuple[float, float, float]], ...] = ([], [])
     ways = [(0, 1)] if place.twin < 0 else [(0, 1), (1, 0)]
+    middle = np.arange(1, len(wide) - 1)
+    stamps = track.t[wide]
     for (entry, leave), strict in itertools.product(ways, (True, False)):
         spans = both[0 if strict else 1]
+        round_near = np.ones(len(wide), dtype=bool)  # a truck going round may be near fix k
+        round_near[middle] = _round_passes_near(place, track.xy[wide][middle], stamps, middle,
+                                                entry)  # fmt: skip
         ahead_m = np.maximum(to_corner[entry][:-1], NEAR_M) + np.maximum(
             to_corner[leave][1:], NEAR_M
         )
@@ -791,6 +836,7 @@ def _through_runs(
                 and k - 1 > since
                 and not deep[k - 1]
                 and not (consecutive[k - 2] and track.t[wide[k]] - track.t[wide[k - 2]] < longest_s)
+                and round_near[k - 1]
             ):  # fix k - 1 alone links the run: one thrown fix could fake it, unless deep
                 since = None
             if since is not None and inside[leave][k]:

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
+import shapely
 from tracks import drive
 
 from basuracero.api.progress import stop_places
@@ -73,3 +75,31 @@ def test_streets_driven_are_served_and_the_rest_missed_at_night(world) -> None:
     tail = [i for i in later[3:] if status[i] == "pending"]
     assert all(after[i].status == "missed" for i in tail)
     assert all((after[i].reason or "").startswith("sin señal GPS desde") for i in tail)
+
+
+def test_the_way_round_a_street_reaches_its_far_end_in_its_bypass_time(world) -> None:
+    """Every street of the plan: the way round it (``StopPlace.way_round``) gets from one end to
+    the other in the time of its bypass, the shorter of the two ways for a two-way street, and
+    no point of it is reached sooner from an end than a straight line at the graph's top speed
+    allows."""
+    scenario, plan, _ = world
+    where = stop_places(scenario.graph, plan["places"])
+    top = float(np.max(scenario.graph.edge_speed_kmh)) / 3.6
+    checked = 0
+    for place in where.values():
+        if not place.whole_street or place.line is None or not 0 < place.bypass_s < 300:
+            continue
+        way = place.way_round
+        assert way is not None and len(way.xy) > 0
+        ends = shapely.get_coordinates(place.line)[[0, -1]]
+        ways = (0, 1) if place.twin >= 0 else (0,)
+        best = min(
+            float(way.from_end[start][np.hypot(*(way.xy - ends[1 - start]).T) < 0.5].min())
+            for start in ways
+        )
+        assert best == pytest.approx(place.bypass_s, abs=0.5)
+        for start in ways:
+            straight = np.hypot(*(way.xy - ends[start]).T) / top
+            assert np.all(way.from_end[start] >= straight - 0.01)
+        checked += 1
+    assert checked > 10
