@@ -12,8 +12,8 @@ against the plan. One rule, the same as README's "Progress against the plan":
   other street (a corner's cross street, a parallel one) is that near. Between two consecutive
   fixes within NEAR_M of the line (one fix thrown up to 2 NEAR_M off between them is noise) the
   truck drove the stretch between them when a run of such fixes holds SEEN_INSIDE (2) fixes
-  inside, or one fix at least DEEP_M (30 m) from any other street, or fixes that together
-  weigh 1000 to 1 (RUN_ODDS) that they are the truck on this street rather than on the
+  inside, or one fix at least DEEP_M (30 m) from any other street, or a stretch of them
+  that together weigh 1000 to 1 (RUN_ODDS) that they are the truck on this street rather than on the
   nearest other one (each fix, for Gaussian noise of SIGMA_M, 10 m: (d_other² - d_line²) /
   2σ², at most that of a fix on the line DEEP_M from any other street), and there was no
   time to leave by one end, go round the block and come back by the other. The same weight
@@ -24,7 +24,11 @@ against the plan. One rule, the same as README's "Progress against the plan":
   matched path ran straight through it between fixes at its ends, with no time between two
   fixes to go round it. Such a run holds only if it still holds without any one of its fixes
   between its ends, bar one DEEP_M from any other street or weighing as much (BRIDGE_WEIGHT;
-  one fix thrown towards the street from a truck going round would fake it), and a fix counts
+  one fix thrown towards the street from a truck going round would fake it) and one that no
+  truck going round could have thrown: no point of the way round (``StopPlace.way_round``)
+  within THROWN_M of it that the truck could have reached from one end since the fix before
+  and left for the other end by the fix after (at the streets' speeds with SPEED_MARGIN to
+  spare, DEEP_M of head start at each end), and a fix counts
   at a corner only when farther than DEEP_M from the other corner. Evidence that only such a
   fix links still counts as what the fixes may have shown when judging missed.
   The matched path also counts around a fix deep inside. A street whose way round stays within
