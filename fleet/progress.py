@@ -858,7 +858,9 @@ def _on_neighbours(
     that meets it at that end only, and how far each fix is from that corner (along the street
     it is on, when on one: the truck's way there; else straight). None without such streets.
 
-    On such a street: within NEAR_M of it, farther than NEAR_M from every other street near,
+    On such a street: within NEAR_M of it, farther than NEAR_M from every other street near
+    and weighing BRIDGE_WEIGHT that it is on that side rather than on any other street (a
+    fix 20 m from a side street is as likely thrown 20 m from a truck elsewhere),
     farther than NEAR_M from this street or than DEEP_M from its other end (a fix on it may be
     the truck anywhere on it; one thrown that far from the truck is a 3-sigma event), and within
     DEEP_M of it (so that every street near the fix is among ``others``): the truck on that side
@@ -879,8 +881,10 @@ def _on_neighbours(
     gaps = np.stack([shapely.distance(points, part) for part in parts.tolist()])  # parts, fixes
     inside, to_corner = [], []
     for side in (0, 1):
-        near_side = (gaps[sides[side]] <= NEAR_M).any(axis=0)
-        away = (gaps[~sides[side]] > NEAR_M).all(axis=0)
+        to_side = gaps[sides[side]].min(axis=0)
+        to_rest = gaps[~sides[side]].min(axis=0) if (~sides[side]).any() else np.inf
+        near_side = to_side <= NEAR_M
+        away = (to_rest > NEAR_M) & ((to_rest**2 - to_side**2) / (2 * SIGMA_M**2) >= BRIDGE_WEIGHT)
         off_far_end = np.hypot(*(xy - ends[1 - side]).T) > DEEP_M
         on = near_side & away & ((to_line > NEAR_M) | off_far_end) & (to_line <= DEEP_M)
         road = np.full(len(xy), np.inf)

@@ -275,6 +275,20 @@ def test_a_truck_standing_at_one_corner_is_not_seen_at_the_other() -> None:
     assert status_of(place, fixes, times)[0] != "served"
 
 
+def test_a_fix_thrown_near_the_other_corners_street_does_not_make_a_crossing() -> None:
+    """A truck turning round at a 40 m block's east corner and leaving north: one fix thrown
+    21 m west of it lands 19 m from the street north of the west corner and 21 m from the
+    truck's own street. That is no sign the truck was on the west side: the block was not
+    crossed."""
+    block = LineString([(0, 0), (40, 0)])
+    around = [LineString([(x, y0), (x, y1)]) for x in (0, 40) for y0, y1 in ((0, 80), (0, -80))]
+    around += [LineString([(-80, 0), (0, 0)]), LineString([(40, 0), (120, 0)])]
+    place = street(block, around, bypass_m=200.0, bypass_s=24.0)
+    at_east = [(41, 2), (38, -1), (42, 1), (39, 3)]
+    fixes, times = fixes_at([(40, -60), (41, -30), *at_east, (19, 22), (40, 45), (41, 70)])
+    assert status_of(place, fixes, times)[0] != "served"
+
+
 def test_a_parallel_street_within_noise_does_not_serve_the_block() -> None:
     """The truck drives a street 23 m north of the block, joined to it at both corners: fixes
     near both corners and along the block cannot tell which of the two it drove, so the block
