@@ -1190,16 +1190,17 @@ def _judge(day: _Day, stop_id: str, when: datetime) -> tuple[str, str | None]:
         return "missed", f"{NO_SIGNAL} desde las {_clock(last, tz)}"
     covered_m, inside = day.seen.get(stop_id, (0.0, 0))
     gap = hidden_gap(track, place, covered_m)
-    if gap is not None:
-        t0, t1, between = gap
-        span = f"entre {_clock(t0, tz, True)} y {_clock(t1, tz, True)} ({t1 - t0:.0f} s)"
-        if between:  # fixes beside the street all along: on it, or just by it
-            return "unknown", f"el GPS la muestra junto a la calle {span}: pudo recorrerla"
+    span = "" if gap is None else (
+        f"entre {_clock(gap[0], tz, True)} y {_clock(gap[1], tz, True)} ({gap[1] - gap[0]:.0f} s)"
+    )  # fmt: skip
+    if gap is not None and not gap[2]:
         return "unknown", f"sin datos GPS {span}: pudo pasar sin verse"
     if inside >= SEEN_INSIDE:  # seen on it, yet not seen driving enough of it
         return "unknown", "el GPS la muestra en la calle, pero no recorrida lo bastante"
     if place.whole_street and _way_round_near(place) and _seen_alongside(track, place):
         return "unknown", "una calle paralela a menos de 30 m fue recorrida: el GPS no distingue"
+    if gap is not None:  # fixes beside the street all along: on it, or just by it
+        return "unknown", f"el GPS la muestra junto a la calle {span}: pudo recorrerla"
     if (
         not place.whole_street
         and place.xy is not None
