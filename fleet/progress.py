@@ -51,12 +51,9 @@ against the plan. One rule, the same as README's "Progress against the plan":
   A fix within DEEP_M of the street may be the truck on it; a fix farther is not (a 3-sigma
   throw), so the truck reached the street from it only through an end, unless it lies between
   two fixes on the street and within THROWN_M (40 m) of it: one such throw in a few hundred
-  fixes is the noise of a day, not the truck elsewhere. Over a stretch where every fix stayed
-  within DEEP_M of the street beside its clear stretch, the truck may have been on it all
-  along: such a stretch counts as one gap.
+  fixes is the noise of a day, not the truck elsewhere.
 * **unknown**, with a ``reason``, when the fixes cannot tell: such a gap ("sin datos GPS entre
-  ..."), such a stretch ("el GPS la muestra junto a la calle entre ..."), fixes on the street
-  yet too few to call it driven, a street beside it within DEEP_M
+  ..."), fixes on the street yet too few to call it driven, a street beside it within DEEP_M
   driven along ("una calle paralela ..."), a device switched on after the
   truck was due, or a route whose device sent nothing at all ("sin señal GPS"): never served
   nor missed.
@@ -104,8 +101,6 @@ SIGMA_M = 10.0  # the GPS noise (standard deviation) the rule is made for
 FIX_WEIGHT_MAX = 4.5  # log-odds of one fix at most: a fix on the line DEEP_M from any other street
 BRIDGE_WEIGHT = (DEEP_M**2 - NEAR_M**2) / (2 * SIGMA_M**2)  # a fix that alone links a run:
 # as sure as the least a fix DEEP_M from every other street and NEAR_M from this one weighs
-SIDE_WEIGHT = FIX_WEIGHT_MAX  # log-odds for one fix to put the truck on one side of a block:
-# as sure as one fix can be (a fix thrown 25 m, 2.5 sigma, now and then lands by the other side)
 RUN_ODDS = float(np.log(1000.0))  # log-odds for a run of fixes to be the truck on the street
 THROWN_M = 2 * NEAR_M  # a fix between two on a street may be thrown this far off it (4 sigma: one
 # in a few hundred fixes strays past DEEP_M, and a day has thousands)
@@ -864,8 +859,8 @@ def _on_neighbours(
     it is on, when on one: the truck's way there; else straight). None without such streets.
 
     On such a street: within NEAR_M of it, farther than NEAR_M from every other street near
-    and weighing SIDE_WEIGHT that it is on that side rather than on any other street (a fix
-    20 m from a side street is as likely thrown 20 m from a truck elsewhere),
+    and weighing BRIDGE_WEIGHT that it is on that side rather than on any other street (a
+    fix 20 m from a side street is as likely thrown 20 m from a truck elsewhere),
     farther than NEAR_M from this street or than DEEP_M from its other end (a fix on it may be
     the truck anywhere on it; one thrown that far from the truck is a 3-sigma event), and within
     DEEP_M of it (so that every street near the fix is among ``others``): the truck on that side
@@ -889,7 +884,7 @@ def _on_neighbours(
         to_side = gaps[sides[side]].min(axis=0)
         to_rest = gaps[~sides[side]].min(axis=0) if (~sides[side]).any() else np.inf
         near_side = to_side <= NEAR_M
-        away = (to_rest > NEAR_M) & ((to_rest**2 - to_side**2) / (2 * SIGMA_M**2) >= SIDE_WEIGHT)
+        away = (to_rest > NEAR_M) & ((to_rest**2 - to_side**2) / (2 * SIGMA_M**2) >= BRIDGE_WEIGHT)
         off_far_end = np.hypot(*(xy - ends[1 - side]).T) > DEEP_M
         on = near_side & away & ((to_line > NEAR_M) | off_far_end) & (to_line <= DEEP_M)
         road = np.full(len(xy), np.inf)
@@ -931,12 +926,11 @@ def served_time(track: Track, traversals: Matched, place: StopPlace) -> float | 
 
 def hidden_gap(
     track: Track, place: StopPlace, covered_m: float = 0.0
-) -> tuple[float, float, int] | None:
+) -> tuple[float, float] | None:
     """The longest gap between fixes (``_windows``) in which the truck could have served the
     job unseen: got from the first fix to it at V_TOP_MPS, collected along STREET_SHARE of the
     street at V_SERVE_MPS (or passed within NEAR_M of a stop) and got to the second fix, each
-    fix GPS_SLACK_M off: its first and last times and how many fixes lay between (beside the
-    street). None if there is no such gap.
+    fix GPS_SLACK_M off. None if there is no such gap.
     """
     if len(track.t) < 2:
         return None
@@ -955,15 +949,14 @@ def hidden_gap(
     if len(possible) == 0:
         return None
     k = possible[np.argmax(gaps[possible])]
-    return float(track.t[first[k]]), float(track.t[last[k]]), int(last[k] - first[k] - 1)
+    return float(track.t[first[k]]), float(track.t[last[k]])
 
 
 def _windows(track: Track, place: StopPlace) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Pairs of fixes between which the truck may have gone unseen: consecutive ones; the two
-    ends of a run of fixes all within DEEP_M of a street and beside its clear stretch, and the
-    fixes either side of it (the truck may have been on the street all along, collecting,
-    those fixes thrown off by noise); and two fixes within NEAR_M of it either side of one
-    that strayed less than THROWN_M beside it."""
+    """Pairs of fixes between which the truck may have gone unseen: consecutive ones, and two
+    fixes within NEAR_M of a street either side of one that strayed less than THROWN_M, or of
+    two that strayed less than DEEP_M (the truck on it, those fixes thrown off by noise), all
+    beside its clear stretch."""
     n = len(track.t)
     first, last = np.arange(n - 1), np.arange(1, n)
     if not place.whole_street or place.line is None or n < 3:
@@ -980,10 +973,6 @@ def _windows(track: Track, place: StopPlace) -> tuple[NDArray[np.int64], NDArray
     beside[DEEP_M][wide[by & (off <= DEEP_M)]] = True
     close[wide[off <= NEAR_M]] = True
     firsts, lasts = [first], [last]
-    runs = np.flatnonzero(np.diff(np.concatenate([[0], beside[DEEP_M].astype(int), [0]])))
-    for start, stop in zip(runs[::2], runs[1::2] - 1, strict=True):  # fixes all beside it
-        firsts.append(np.array([max(start - 1, 0), start]))
-        lasts.append(np.array([min(stop + 1, n - 1), stop]))
     for span, stray in ((2, THROWN_M), (3, DEEP_M)):  # fixes thrown between two on the street
         if n <= span:
             break
@@ -1190,17 +1179,16 @@ def _judge(day: _Day, stop_id: str, when: datetime) -> tuple[str, str | None]:
         return "missed", f"{NO_SIGNAL} desde las {_clock(last, tz)}"
     covered_m, inside = day.seen.get(stop_id, (0.0, 0))
     gap = hidden_gap(track, place, covered_m)
-    span = "" if gap is None else (
-        f"entre {_clock(gap[0], tz, True)} y {_clock(gap[1], tz, True)} ({gap[1] - gap[0]:.0f} s)"
-    )  # fmt: skip
-    if gap is not None and not gap[2]:
-        return "unknown", f"sin datos GPS {span}: pudo pasar sin verse"
+    if gap is not None:
+        t0, t1 = gap
+        return "unknown", (
+            f"sin datos GPS entre {_clock(t0, tz, True)} y {_clock(t1, tz, True)} "
+            f"({t1 - t0:.0f} s): pudo pasar sin verse"
+        )
     if inside >= SEEN_INSIDE:  # seen on it, yet not seen driving enough of it
         return "unknown", "el GPS la muestra en la calle, pero no recorrida lo bastante"
     if place.whole_street and _way_round_near(place) and _seen_alongside(track, place):
         return "unknown", "una calle paralela a menos de 30 m fue recorrida: el GPS no distingue"
-    if gap is not None:  # fixes beside the street all along: on it, or just by it
-        return "unknown", f"el GPS la muestra junto a la calle {span}: pudo recorrerla"
     if (
         not place.whole_street
         and place.xy is not None
