@@ -819,12 +819,14 @@ def _through_runs(
     both: tuple[list[tuple[float, float, float]], ...] = ([], [])
     ways = [(0, 1)] if place.twin < 0 else [(0, 1), (1, 0)]
     middle = np.arange(1, len(wide) - 1)
-    stamps = track.t[wide]
+    round_near = {}  # per entry end: whether a truck going round may be near fix k
+    for entry, _ in ways:
+        round_near[entry] = np.ones(len(wide), dtype=bool)
+        round_near[entry][middle] = _round_passes_near(
+            place, track.xy[wide][middle], track.t[wide], middle, entry
+        )
     for (entry, leave), strict in itertools.product(ways, (True, False)):
         spans = both[0 if strict else 1]
-        round_near = np.ones(len(wide), dtype=bool)  # a truck going round may be near fix k
-        round_near[middle] = _round_passes_near(place, track.xy[wide][middle], stamps, middle,
-                                                entry)  # fmt: skip
         ahead_m = np.maximum(to_corner[entry][:-1], NEAR_M) + np.maximum(
             to_corner[leave][1:], NEAR_M
         )
@@ -840,7 +842,7 @@ def _through_runs(
                 and k - 1 > since
                 and not deep[k - 1]
                 and not (consecutive[k - 2] and track.t[wide[k]] - track.t[wide[k - 2]] < longest_s)
-                and round_near[k - 1]
+                and round_near[entry][k - 1]
             ):  # fix k - 1 alone links the run: one thrown fix could fake it, unless deep
                 since = None
             if since is not None and inside[leave][k]:
